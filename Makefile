@@ -1,0 +1,50 @@
+# The two commands (see README): `make demo` runs the whole system, `make test` passes the tests.
+# Both set up everything on a fresh machine first: a virtual environment at .venv with the
+# locked dependencies, and (on first use) the Apache Kafka jars from Maven Central.
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed-$(shell sha1sum requirements.lock pyproject.toml | sha1sum | cut -c1-12)
+UV      := $(VENV)/bin/uv
+PYTHON3 ?= python3
+
+.PHONY: setup demo up down test lint typecheck unit clean-var audit
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@echo "==> setting up $(VENV) (Python deps from requirements.lock)"
+	@$(PYTHON3) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	@test -x $(PY) || $(PYTHON3) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check uv==0.13.9
+	@VIRTUAL_ENV=$(VENV) $(UV) pip install -q --require-hashes -r requirements.lock
+	@VIRTUAL_ENV=$(VENV) $(UV) pip install -q --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+demo: setup
+	$(VENV)/bin/transferpunt demo
+
+up: setup
+	$(VENV)/bin/transferpunt up
+
+down: setup
+	$(VENV)/bin/transferpunt down
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+typecheck: setup
+	$(VENV)/bin/mypy services/intake/domain services/matching/domain services/contingent/domain services/aftercare/domain shared/events shared/clock.py
+
+unit: setup
+	$(PY) -m pytest tests/unit -q
+
+test: setup lint typecheck
+	$(PY) -m pytest -q
+
+audit: setup
+	$(VENV)/bin/pip-audit -r requirements.lock --require-hashes --disable-pip
+
+clean-var:
+	rm -rf var

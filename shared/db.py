@@ -1,0 +1,61 @@
+"""Database plumbing every service uses the same way: engine, sessions, outbox/inbox tables.
+
+Each service owns one PostgreSQL schema (named after the service) inside the shared database;
+no service reads another's tables.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from shared.settings import ServiceSettings
+
+
+def make_engine(settings: ServiceSettings, *, pool_size: int = 10) -> AsyncEngine:
+    # hide_parameters: an error message must never carry a client's data from a statement.
+    return create_async_engine(
+        settings.database_url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=10,
+        hide_parameters=True,
+        connect_args={"timeout": 5, "command_timeout": 30},
+    )
+
+
+def make_session_factory(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def outbox_table(metadata: sa.MetaData) -> sa.Table:
+    """Events committed with the state change that caused them, waiting for the relay."""
+    return sa.Table(
+        "outbox",
+        metadata,
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("event_id", UUID(as_uuid=True), nullable=False, unique=True),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("topic", sa.String(200), nullable=False),
+        sa.Column("key", sa.String(100), nullable=False),
+        sa.Column("payload", JSONB, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Index(
+            "ix_outbox_unpublished", "id", postgresql_where=sa.text("published_at IS NULL")
+        ),
+    )
+
+
+def inbox_table(metadata: sa.MetaData) -> sa.Table:
+    """Processed event ids per consumer, written in the same transaction as the effect."""
+    return sa.Table(
+        "processed_events",
+        metadata,
+        sa.Column("consumer", sa.String(100), primary_key=True),
+        sa.Column("event_id", UUID(as_uuid=True), primary_key=True),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("outcome", sa.String(20), nullable=False),  # processed | dead_lettered
+        sa.Column("processed_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+    )

@@ -1,0 +1,149 @@
+"""The transactional outbox: an event is stored in the same transaction as the state change
+that caused it, and a relay publishes it to Kafka afterwards (at least once, in order).
+
+Order per case: a unit of work locks its aggregate's row before it appends events, so two
+transactions about one case append in commit order; the relay publishes by id, one relay per
+service at a time (a PostgreSQL advisory lock), and only marks rows published once Kafka has
+acknowledged them. A failed publish is retried; consumers are idempotent, so a repeat is
+harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from shared.clock import Clock
+from shared.envelope import Envelope
+from shared.events.base import Event, envelope_for
+from shared.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
+from shared.topics import events_topic
+
+log = logging.getLogger(__name__)
+
+
+class Outbox:
+    """Appends events to the service's outbox inside the caller's transaction."""
+
+    def __init__(self, table: sa.Table, service: str, clock: Clock) -> None:
+        self._table = table
+        self._service = service
+        self._clock = clock
+        self.channel = f"outbox_{service}"
+
+    async def add(
+        self, session: AsyncSession, event: Event, *, case_id: UUID,
+        occurred_at: datetime | None = None,
+    ) -> Envelope:
+        envelope = envelope_for(
+            event,
+            case_id=case_id,
+            occurred_at=occurred_at or self._clock.now(),
+            recorded_at=datetime.now(UTC),
+        )
+        await session.execute(
+            sa.insert(self._table).values(
+                event_id=envelope.event_id,
+                event_type=envelope.type,
+                topic=events_topic(event.producer),
+                key=str(case_id),
+                payload=envelope.model_dump(mode="json"),
+            )
+        )
+        # NOTIFY is delivered at commit, so the relay wakes exactly when there is work.
+        await session.execute(sa.select(sa.func.pg_notify(self.channel, "")))
+        return envelope
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows to Kafka, oldest first."""
+
+    def __init__(
+        self, engine: AsyncEngine, table: sa.Table, broker: KafkaBroker, service: str,
+        channel: str, poll_seconds: float = 0.5, batch_size: int = 500,
+    ) -> None:
+        self._engine = engine
+        self._table = table
+        self._broker = broker
+        self._service = service
+        self._channel = channel
+        self._poll = poll_seconds
+        self._batch = batch_size
+        self._wake = asyncio.Event()
+
+    async def run(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                await self._run_while_leader()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database or broker is away: retry, never die
+                log.warning("outbox relay (%s) paused: %s; retrying in %.1fs",
+                            self._service, type(exc).__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+            else:
+                backoff = 0.5
+
+    async def _run_while_leader(self) -> None:
+        async with self._engine.connect() as conn:
+            raw: Any = (await conn.get_raw_connection()).driver_connection
+            lock = await raw.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", self._channel)
+            if not lock:  # another replica relays; check again later
+                await asyncio.sleep(5)
+                return
+            def wake(*_: object) -> None:
+                self._wake.set()
+
+            await raw.add_listener(self._channel, wake)
+            try:
+                while True:
+                    published = await self.publish_pending()
+                    if published < self._batch:
+                        await self._wait_for_work()
+            finally:
+                await raw.remove_listener(self._channel, wake)
+                await raw.execute("SELECT pg_advisory_unlock_all()")
+
+    async def _wait_for_work(self) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+
+    async def publish_pending(self) -> int:
+        t = self._table
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(
+                sa.select(t.c.id, t.c.topic, t.c.key, t.c.event_type, t.c.payload)
+                .where(t.c.published_at.is_(None)).order_by(t.c.id).limit(self._batch)
+            )).all()
+            OUTBOX_PENDING.labels(self._service).set(len(rows))
+            if not rows:
+                return 0
+            futures = [
+                await self._broker.publish(
+                    Envelope.model_validate(row.payload).to_bytes(),
+                    topic=row.topic,
+                    key=row.key.encode(),
+                    headers={"event_type": row.event_type, "content-type": "application/json"},
+                    no_confirm=True,
+                )
+                for row in rows
+            ]
+            await asyncio.gather(*futures)  # type: ignore[arg-type]
+            await conn.execute(
+                sa.update(t).where(t.c.id.in_([r.id for r in rows]))
+                .values(published_at=sa.func.now())
+            )
+            await conn.commit()
+        OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
+        return len(rows)

@@ -1,0 +1,186 @@
+"""What every service runs besides its own logic: database, broker, outbox relay, consumer,
+periodic jobs — started with back-off so an absent PostgreSQL or Kafka delays a service
+(`/readyz` says so) instead of crash-looping it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from prometheus_client import REGISTRY
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared import migrations
+from shared.clock import Clock, ManualClock, SystemClock
+from shared.consumer import Handler, IdempotentConsumer
+from shared.db import make_engine, make_session_factory
+from shared.outbox import Outbox, OutboxRelay
+from shared.settings import ServiceSettings
+from shared.topics import ALL_DEAD_LETTER_TOPICS, ALL_EVENT_TOPICS, PARTITIONS, events_topic
+
+log = logging.getLogger(__name__)
+
+PeriodicJob = Callable[["ServiceRuntime"], Awaitable[None]]
+HandlerFactory = Callable[[Outbox, Clock], Mapping[str, Handler]]
+
+
+def make_clock(settings: ServiceSettings) -> Clock:
+    if settings.clock == "manual":
+        start = datetime.fromisoformat(settings.clock_start or "2027-01-01T08:00:00+00:00")
+        return ManualClock(start)
+    return SystemClock()
+
+
+async def ensure_topics(bootstrap: str) -> None:
+    """Create every project topic with the agreed partition count (idempotent)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [t for t in (*ALL_EVENT_TOPICS, *ALL_DEAD_LETTER_TOPICS) if t not in existing]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(
+                    [NewTopic(t, num_partitions=PARTITIONS, replication_factor=1)
+                     for t in wanted]
+                )
+    finally:
+        await admin.close()
+
+
+@dataclass
+class ServiceRuntime:
+    service: str
+    settings: ServiceSettings
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    broker: KafkaBroker
+    outbox: Outbox
+    relay: OutboxRelay
+    migrations_dir: Path
+    consumer: IdempotentConsumer | None = None
+    jobs: list[tuple[float, PeriodicJob]] = field(default_factory=list)
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def every(self, seconds: float, job: PeriodicJob) -> None:
+        """Run `job` periodically once the service is connected (deadlines, overdue checks)."""
+        self.jobs.append((seconds, job))
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._connect_and_run(), name="connect"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        await self.engine.dispose()
+
+    async def _connect_and_run(self) -> None:
+        await self._retry("database migrations", self._migrate)
+        bootstrap = self.settings.kafka_bootstrap_servers
+        await self._retry("Kafka topics", lambda: ensure_topics(bootstrap))
+        await self._retry("Kafka broker", self.broker.start)
+        self.started.set()
+        log.info("%s connected to PostgreSQL and Kafka", self.service)
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        for seconds, job in self.jobs:
+            self._tasks.append(asyncio.create_task(self._periodic(seconds, job)))
+
+    async def _migrate(self) -> None:
+        await asyncio.to_thread(
+            migrations.upgrade, self.migrations_dir, self.settings.database_url, self.service
+        )
+
+    async def _retry(self, what: str, action: Callable[[], Awaitable[object]]) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await action()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("%s: %s not available (%s); retrying in %.1fs",
+                            self.service, what, type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _periodic(self, seconds: float, job: PeriodicJob) -> None:
+        while True:
+            try:
+                await job(self)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s: periodic job %s failed", self.service, job.__name__)
+            await asyncio.sleep(seconds)
+
+    async def readiness(self) -> dict[str, bool]:
+        """Is PostgreSQL answering, and is Kafka?"""
+        db_ok = False
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(2), self.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+                db_ok = True
+        kafka_ok = False
+        if self.started.is_set():
+            with contextlib.suppress(Exception):
+                kafka_ok = bool(await self.broker.ping(timeout=2))
+        return {"database": db_ok, "kafka": kafka_ok, "started": self.started.is_set()}
+
+
+def build_runtime(
+    *, service: str, settings: ServiceSettings, metadata: sa.MetaData, outbox_table: sa.Table,
+    inbox_table: sa.Table, migrations_dir: Path, handlers: HandlerFactory | None = None,
+    subscribe_to: list[str] | None = None, clock: Clock | None = None,
+) -> ServiceRuntime:
+    """The composition of plumbing a service's `main.py` asks for. `handlers` builds the
+    event handlers from the runtime's outbox and clock."""
+    clock = clock or make_clock(settings)
+    engine = make_engine(settings)
+    sessions = make_session_factory(engine)
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=f"transferpunt-{service}",
+        enable_idempotence=True,
+        linger_ms=2,
+        middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=service)],
+        logger=logging.getLogger(f"faststream.{service}"),
+    )
+    outbox = Outbox(outbox_table, service, clock)
+    relay = OutboxRelay(
+        engine, outbox_table, broker, service, outbox.channel, settings.outbox_poll_seconds
+    )
+    runtime = ServiceRuntime(
+        service=service, settings=settings, clock=clock, engine=engine, sessions=sessions,
+        broker=broker, outbox=outbox, relay=relay, migrations_dir=migrations_dir,
+    )
+    if handlers:
+        runtime.consumer = IdempotentConsumer(
+            service=service, session_factory=sessions, inbox=inbox_table,
+            handlers=handlers(outbox, clock),
+            broker=broker, max_attempts=settings.consumer_max_attempts,
+            max_bytes=settings.max_message_bytes,
+        )
+        runtime.consumer.subscribe(subscribe_to or [
+            events_topic(s) for s in ("intake", "matching", "contingent", "aftercare")
+            if s != service
+        ])
+    return runtime

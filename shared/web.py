@@ -1,0 +1,140 @@
+"""The HTTP shell every service shares: lifespan, health, readiness, metrics, errors.
+
+Errors follow one shape: `{"detail": [{"field": ..., "message": ...}]}` for invalid input
+(422) and `{"detail": "..."}` otherwise. A validation error never echoes the submitted value
+back (it might be a name or a BSN); an unexpected error is a 500 with a reference, never a
+stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from pydantic import AwareDatetime, BaseModel
+
+from shared.auth import Principal, TokenVerifier, require_role
+from shared.clock import ManualClock
+from shared.runtime import ServiceRuntime
+
+log = logging.getLogger(__name__)
+
+
+class Problem(Exception):
+    """A refusal a person can act on: 404, 409 or 422 with a message (and the field)."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+
+
+def _field(loc: Sequence[object]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:]
+    return ".".join(parts) or "request"
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    detail = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+    return JSONResponse(status_code=422, content={"detail": detail})
+
+
+async def _problem(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    if exc.status == 422:
+        return JSONResponse(
+            status_code=422,
+            content={"detail": [{"field": exc.field or "request", "message": exc.message}]},
+        )
+    return JSONResponse(status_code=exc.status, content={"detail": exc.message})
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    reference = uuid.uuid4().hex[:12]
+    log.error("unexpected %s (reference %s)", type(exc).__name__, reference, exc_info=exc)
+    return JSONResponse(
+        status_code=500,
+        content={"detail": f"internal error; quote reference {reference} to the administrator"},
+    )
+
+
+class ClockUpdate(BaseModel):
+    now: AwareDatetime
+
+
+def plumbing_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        runtime: ServiceRuntime = request.app.state.runtime
+        checks = await runtime.readiness()
+        ready = all(checks.values())
+        return JSONResponse(
+            status_code=200 if ready else 503,
+            content={"status": "ready" if ready else "not ready", "checks": checks},
+        )
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/admin/clock")
+    async def get_clock(request: Request) -> dict[str, datetime]:
+        return {"now": request.app.state.runtime.clock.now()}
+
+    @router.put("/admin/clock")
+    async def set_clock(
+        update: ClockUpdate, request: Request,
+        _: Annotated[Principal, Depends(require_role("coordinator"))],
+    ) -> dict[str, datetime]:
+        """Move business time (simulations only: the service runs with a manual clock)."""
+        clock = request.app.state.runtime.clock
+        if not isinstance(clock, ManualClock):
+            raise HTTPException(409, "this service runs on the system clock")
+        try:
+            clock.set(update.now)
+        except ValueError as exc:
+            raise Problem(422, str(exc), "now") from None
+        return {"now": clock.now()}
+
+    return router
+
+
+def create_service_app(
+    runtime: ServiceRuntime, routers: Sequence[APIRouter], *, title: str, description: str
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.token_verifier = TokenVerifier(runtime.settings)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Problem, _problem)
+    app.add_exception_handler(Exception, _unexpected)
+    app.include_router(plumbing_router())
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,93 @@
+"""Fixtures for tests that need real infrastructure.
+
+Order of preference, once per test session:
+1. `KAFKA_BOOTSTRAP_SERVERS` and `DATABASE_URL` set: use those.
+2. A Docker engine answers a ping: testcontainers (Confluent's Kafka image in KRaft mode, and
+   PostgreSQL).
+3. Otherwise: the project's own local stack (Apache Kafka jars via Maven, embedded
+   PostgreSQL), in a temporary folder on free ports.
+Then the four services start as real processes, exactly as `transferpunt up` starts them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from transferpunt.localstack import free_port
+from transferpunt.stack import LocalStack
+from transferpunt.supervisor import ServiceProcess
+
+
+@dataclass
+class Infra:
+    bootstrap_servers: str
+    database_url: str
+
+
+def _docker_engine_answers() -> bool:
+    try:
+        import docker
+
+        return bool(docker.from_env(timeout=3).ping())
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def _testcontainers() -> Iterator[Infra]:
+    from testcontainers.kafka import KafkaContainer
+    from testcontainers.postgres import PostgresContainer
+
+    with KafkaContainer("confluentinc/cp-kafka:8.0.0").with_kraft() as kafka, \
+            PostgresContainer("postgres:16", driver="asyncpg") as pg:
+        yield Infra(kafka.get_bootstrap_server(), pg.get_connection_url())
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
+    kafka, db = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("DATABASE_URL")
+    if kafka and db:
+        yield Infra(kafka, db)
+        return
+    if _docker_engine_answers():
+        with _testcontainers() as infra:
+            yield infra
+        return
+    var = tmp_path_factory.mktemp("infra")
+    stack = LocalStack(var=var, kafka_port=free_port(), kafka_controller_port=free_port(),
+                       postgres_port=free_port(), external_kafka=None, external_db=None)
+    stack.start_infrastructure()
+    try:
+        yield Infra(stack.bootstrap_servers, stack.database_url)
+    finally:
+        stack.down()
+
+
+@dataclass
+class RunningSystem:
+    infra: Infra
+    urls: dict[str, str]
+    processes: dict[str, ServiceProcess]
+    var: Path
+
+
+@pytest.fixture(scope="session")
+def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
+    var = tmp_path_factory.mktemp("services")
+    ports = {name: free_port() for name in ("intake", "matching", "contingent", "aftercare")}
+    stack = LocalStack(var=var, service_ports=ports, external_kafka=infra.bootstrap_servers,
+                       external_db=infra.database_url,
+                       extra_env={"TRANSFERPUNT_ENVIRONMENT": "test"})
+    procs = stack.start_services(timeout=180)
+    try:
+        yield RunningSystem(infra, {p.name: p.url for p in procs},
+                            {p.name: p for p in procs}, var)
+    finally:
+        for proc in procs:
+            proc.stop()

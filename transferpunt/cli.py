@@ -1,0 +1,161 @@
+"""`transferpunt`: the one command-line entry point.
+
+    transferpunt up [--detach]      everything on the local default
+    transferpunt down               stop it all
+    transferpunt status             what runs where
+    transferpunt token --role R --org O
+    transferpunt demo [--exit]      up + the demo, then the URLs to open
+    transferpunt logs SERVICE
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from datetime import timedelta
+
+from shared.settings import SERVICE_PORTS
+from transferpunt.localstack import LocalStackError
+
+URLS_HELP = """
+Open:
+  intake      http://127.0.0.1:{intake}/docs
+  matching    http://127.0.0.1:{matching}/docs
+  contingent  http://127.0.0.1:{contingent}/docs
+  aftercare   http://127.0.0.1:{aftercare}/docs
+  metrics     http://127.0.0.1:<port>/metrics on each service
+Mint a token for the API:  transferpunt token --role coordinator --org region
+"""
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _stack():  # type: ignore[no-untyped-def]
+    from transferpunt.stack import LocalStack
+
+    return LocalStack(progress=say)
+
+
+def _wait_for_ctrl_c(stack) -> int:  # type: ignore[no-untyped-def]
+    say("Running. Press Ctrl-C to stop everything.")
+    stopping = False
+
+    def on_signal(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    while not stopping:
+        for proc in stack.services():
+            if proc.pid() is None:
+                say(f"{proc.name} stopped unexpectedly; last log lines:\n{proc.tail()}")
+                proc.start()
+        time.sleep(1)
+    say("\nStopping…")
+    stack.down()
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    stack = _stack()
+    stack.up()
+    say(URLS_HELP.format(**SERVICE_PORTS))
+    if args.detach:
+        say("Detached. `transferpunt down` stops everything.")
+        return 0
+    return _wait_for_ctrl_c(stack)
+
+
+def cmd_down(_: argparse.Namespace) -> int:
+    _stack().down()
+    say("All stopped.")
+    return 0
+
+
+def cmd_status(_: argparse.Namespace) -> int:
+    for name, state in _stack().status():
+        say(f"{name:<11} {state}")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from shared.auth import mint_token
+    from shared.settings import ServiceSettings
+
+    try:
+        token = mint_token(ServiceSettings(), role=args.role, org=args.org, sub=args.sub,
+                           ttl=timedelta(hours=args.hours))
+    except ValueError as exc:
+        say(f"error: {exc}")
+        return 2
+    print(token)
+    return 0
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    for proc in _stack().services():
+        if proc.name == args.service:
+            say(proc.tail(args.lines))
+            return 0
+    say(f"error: no service {args.service!r}")
+    return 2
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from transferpunt.demo import run_demo
+
+    stack = _stack()
+    stack.up()
+    run_demo(say)
+    say(URLS_HELP.format(**SERVICE_PORTS))
+    if args.exit:
+        stack.down()
+        return 0
+    return _wait_for_ctrl_c(stack)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="transferpunt", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start Kafka, PostgreSQL and the four services")
+    up.add_argument("--detach", action="store_true",
+                    help="return once every service answers /readyz")
+    up.set_defaults(func=cmd_up)
+    sub.add_parser("down", help="stop everything").set_defaults(func=cmd_down)
+    sub.add_parser("status", help="show what runs").set_defaults(func=cmd_status)
+    tok = sub.add_parser("token", help="print a local development JWT")
+    tok.add_argument("--role", required=True,
+                     choices=["caseworker", "corporation", "supporter", "coordinator"])
+    tok.add_argument("--org", required=True, help="member organisation or corporation id")
+    tok.add_argument("--sub", default=None, help="the user (default: role@org)")
+    tok.add_argument("--hours", type=float, default=8.0, help="validity (default 8)")
+    tok.set_defaults(func=cmd_token)
+    logs = sub.add_parser("logs", help="the last lines of a service's log")
+    logs.add_argument("service", choices=list(SERVICE_PORTS))
+    logs.add_argument("--lines", type=int, default=50)
+    logs.set_defaults(func=cmd_logs)
+    demo = sub.add_parser("demo", help="start everything and run the demo")
+    demo.add_argument("--exit", action="store_true", help="stop everything afterwards")
+    demo.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (LocalStackError, RuntimeError) as exc:
+        say(f"error: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

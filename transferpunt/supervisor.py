@@ -1,0 +1,138 @@
+"""Starts, watches and stops the four services as child processes (uvicorn), Docker-free.
+
+State lives under `var/` (pid files in `var/run/`, logs in `var/log/`), so `transferpunt
+down` and `status` work from any shell, not only from the one that started them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from shared.settings import SERVICE_PORTS
+from shared.topics import SERVICES
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    var: Path
+    env: Mapping[str, str] = field(default_factory=dict)
+    host: str = "127.0.0.1"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def pid_path(self) -> Path:
+        return self.var / "run" / f"{self.name}.pid"
+
+    @property
+    def log_path(self) -> Path:
+        return self.var / "log" / f"{self.name}.log"
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pid_path.read_text().strip())
+            os.kill(pid, 0)
+            return pid
+        except (OSError, ValueError):
+            return None
+
+    def start(self) -> None:
+        if self.pid() is not None:
+            return
+        self.pid_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [
+            sys.executable, "-m", "uvicorn", f"services.{self.name}.main:create_app",
+            "--factory", "--host", self.host, "--port", str(self.port),
+            "--no-access-log", "--timeout-graceful-shutdown", "5",
+        ]
+        with self.log_path.open("ab") as log:
+            proc = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env={**os.environ, **self.env}, start_new_session=True,
+            )
+        self.pid_path.write_text(str(proc.pid))
+
+    def ready(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self, timeout: float = 10.0) -> None:
+        pid = self.pid()
+        if pid is None:
+            self.pid_path.unlink(missing_ok=True)
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.pid() is not None:
+            _reap(pid)
+            time.sleep(0.1)
+        if self.pid() is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+            _reap(pid)
+        self.pid_path.unlink(missing_ok=True)
+
+    def kill9(self) -> None:
+        pid = self.pid()
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+            _reap(pid)
+
+    def tail(self, lines: int = 30) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def service_processes(
+    var: Path, env: Mapping[str, str], ports: Mapping[str, int] | None = None
+) -> list[ServiceProcess]:
+    ports = ports or SERVICE_PORTS
+    return [ServiceProcess(name, ports[name], var, env) for name in SERVICES]
+
+
+def wait_all_ready(
+    procs: list[ServiceProcess], timeout: float = 120.0, progress: Progress = print
+) -> None:
+    pending = {p.name: p for p in procs}
+    deadline = time.monotonic() + timeout
+    while pending:
+        for name, proc in list(pending.items()):
+            if proc.pid() is None:
+                raise RuntimeError(f"{name} exited during start-up:\n{proc.tail()}")
+            if proc.ready():
+                progress(f"  {name:<10} ready at {proc.url}")
+                del pending[name]
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            names = ", ".join(pending)
+            tails = "\n".join(f"--- {n}\n{p.tail(15)}" for n, p in pending.items())
+            raise RuntimeError(f"not ready after {timeout:.0f}s: {names}\n{tails}")
+        time.sleep(0.3)
