@@ -163,6 +163,7 @@ def build_runtime(
         linger_ms=2,
         middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=service)],
         logger=logging.getLogger(f"faststream.{service}"),
+        log_level=logging.DEBUG,  # one line per message is noise at INFO
     )
     outbox = Outbox(outbox_table, service, clock)
     relay = OutboxRelay(

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.topics import SERVICES
 from transferpunt.localstack import free_port
 from transferpunt.stack import LocalStack
 from transferpunt.supervisor import ServiceProcess
@@ -77,14 +78,21 @@ class RunningSystem:
     var: Path
 
 
+def _wanted_services() -> list[str]:
+    """All four by default; `TRANSFERPUNT_TEST_SERVICES=intake,aftercare` starts fewer (for
+    working on one service while another is mid-change). CI always starts all four."""
+    wanted = os.environ.get("TRANSFERPUNT_TEST_SERVICES", "")
+    return [s.strip() for s in wanted.split(",") if s.strip()] or list(SERVICES)
+
+
 @pytest.fixture(scope="session")
 def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     var = tmp_path_factory.mktemp("services")
-    ports = {name: free_port() for name in ("intake", "matching", "contingent", "aftercare")}
+    ports = {name: free_port() for name in SERVICES}
     stack = LocalStack(var=var, service_ports=ports, external_kafka=infra.bootstrap_servers,
                        external_db=infra.database_url,
                        extra_env={"TRANSFERPUNT_ENVIRONMENT": "test"})
-    procs = stack.start_services(timeout=180)
+    procs = stack.start_services(timeout=180, only=_wanted_services())
     try:
         yield RunningSystem(infra, {p.name: p.url for p in procs},
                             {p.name: p for p in procs}, var)

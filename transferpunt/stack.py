@@ -74,9 +74,11 @@ class LocalStack:
             self.postgres.ensure_databases([DATABASE])
             self.progress(f"  postgres   ready at 127.0.0.1:{self.postgres.port}")
 
-    def start_services(self, timeout: float = 120.0) -> list[ServiceProcess]:
-        self.progress("Services: starting intake, matching, contingent, aftercare")
-        procs = self.services()
+    def start_services(
+        self, timeout: float = 120.0, only: list[str] | None = None
+    ) -> list[ServiceProcess]:
+        procs = [p for p in self.services() if only is None or p.name in only]
+        self.progress(f"Services: starting {', '.join(p.name for p in procs)}")
         for proc in procs:
             proc.start()
         wait_all_ready(procs, timeout=timeout, progress=self.progress)

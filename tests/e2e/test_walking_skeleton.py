@@ -158,7 +158,8 @@ async def test_intake_travels_through_all_four_services(system: RunningSystem) -
         await publish_raw(bootstrap, events_topic("matching"), started.value, started.key)
 
         async def duplicate_processed() -> bool:
-            return all(await duplicates_seen(s) > before[s] for s in before)
+            now = {s: await duplicates_seen(s) for s in before}
+            return all(now[s] > before[s] for s in before)
 
         await eventually(duplicate_processed)
         r = await http.get(f"{urls['contingent']}/contingents/{year}/ledger", headers=coord)

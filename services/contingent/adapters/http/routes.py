@@ -43,7 +43,9 @@ def _rt(request: Request) -> ServiceRuntime:
 async def register_member(body: MemberIn, request: Request, _: Coordinator) -> MemberOut:
     rt = _rt(request)
     async with rt.sessions() as session, session.begin():
-        exists = await session.get(members, body.member_id)  # type: ignore[arg-type]
+        exists = (await session.execute(
+            sa.select(members.c.member_id).where(members.c.member_id == body.member_id)
+        )).first()
         if exists is not None:
             raise Problem(409, f"member {body.member_id} is already registered")
         await session.execute(sa.insert(members).values(
