@@ -71,7 +71,7 @@ class OutboxRelay:
         channel: str, poll_seconds: float = 0.5, batch_size: int = 500,
     ) -> None:
         self._engine = engine
-        self._table = table
+        self.table = table
         self._broker = broker
         self._service = service
         self._channel = channel
@@ -120,7 +120,7 @@ class OutboxRelay:
             await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
 
     async def publish_pending(self) -> int:
-        t = self._table
+        t = self.table
         async with self._engine.connect() as conn:
             rows = (await conn.execute(
                 sa.select(t.c.id, t.c.topic, t.c.key, t.c.event_type, t.c.payload)

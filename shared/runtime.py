@@ -132,6 +132,15 @@ class ServiceRuntime:
                 log.exception("%s: periodic job %s failed", self.service, job.__name__)
             await asyncio.sleep(seconds)
 
+    async def outbox_pending(self) -> int:
+        table = self.relay.table
+        async with self.engine.connect() as conn:
+            count = await conn.scalar(
+                sa.select(sa.func.count()).select_from(table)
+                .where(table.c.published_at.is_(None))
+            )
+        return int(count or 0)
+
     async def readiness(self) -> dict[str, bool]:
         """Is PostgreSQL answering, and is Kafka?"""
         db_ok = False

@@ -95,6 +95,12 @@ def plumbing_router() -> APIRouter:
     async def metrics() -> Response:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
+    @router.get("/admin/backlog")
+    async def backlog(request: Request) -> dict[str, int]:
+        """Events committed but not yet on Kafka (a simulator waits for 0 before moving on)."""
+        runtime: ServiceRuntime = request.app.state.runtime
+        return {"outbox_pending": await runtime.outbox_pending()}
+
     @router.get("/admin/clock")
     async def get_clock(request: Request) -> dict[str, datetime]:
         return {"now": request.app.state.runtime.clock.now()}
