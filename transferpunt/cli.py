@@ -98,7 +98,14 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
-    for proc in _stack().services():
+    stack = _stack()
+    if args.service == "kafka":
+        say(stack.kafka.logs(args.lines))
+        return 0
+    if args.service == "postgres":
+        say(stack.postgres.logs(args.lines))
+        return 0
+    for proc in stack.services():
         if proc.name == args.service:
             say(proc.tail(args.lines))
             return 0
@@ -137,7 +144,7 @@ def parser() -> argparse.ArgumentParser:
     tok.add_argument("--hours", type=float, default=8.0, help="validity (default 8)")
     tok.set_defaults(func=cmd_token)
     logs = sub.add_parser("logs", help="the last lines of a service's log")
-    logs.add_argument("service", choices=list(SERVICE_PORTS))
+    logs.add_argument("service", choices=[*SERVICE_PORTS, "kafka", "postgres"])
     logs.add_argument("--lines", type=int, default=50)
     logs.set_defaults(func=cmd_logs)
     demo = sub.add_parser("demo", help="start everything and run the demo")
