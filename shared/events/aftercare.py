@@ -1,13 +1,25 @@
-"""Events the aftercare service publishes."""
+"""Events the aftercare service publishes.
+
+Pseudonymous references and dates only: a check-in's scores, agreed actions and private notes,
+a signal's description, the months of rent owed and an extension's reason stay in aftercare's
+own database. Fields added after the first version are optional, so events already on the
+topics still read.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
+from pydantic import Field
+
 from shared.events.base import Event, register
 from shared.events.common import ClientRef, MemberId, OrgId, Outcome
+
+CheckInStatus = Literal["stable", "attention", "crisis"]
+SignalKind = Literal["rent_arrears", "nuisance", "other"]
+ReturnBucket = Literal["0-180", "181-365", "366-730"]
 
 
 @register
@@ -29,8 +41,11 @@ class CheckInRecorded(Event):
 
     trajectory_id: UUID
     member_id: MemberId
-    status: Literal["stable", "attention", "crisis"]
+    status: CheckInStatus
     on: date
+    checkin_id: UUID | None = None
+    fulfils_month: int | None = Field(default=None, ge=1)  # None: an extra contact
+    due_on: date | None = None
 
 
 @register
@@ -41,6 +56,8 @@ class CheckInOverdue(Event):
     trajectory_id: UUID
     member_id: MemberId
     due_on: date
+    month: int | None = Field(default=None, ge=1)
+    overdue_from: date | None = None
 
 
 @register
@@ -54,17 +71,49 @@ class SignalRaised(Event):
     trajectory_id: UUID
     member_id: MemberId
     corporation_id: OrgId
-    kind: Literal["rent_arrears", "nuisance", "other"]
+    kind: SignalKind
+    escalates_at: datetime | None = None
+
+
+@register
+class SignalAcknowledged(Event):
+    """The supporter picked the signal up; it will not escalate."""
+
+    event_type = "SignalAcknowledged"
+    producer = "aftercare"
+
+    signal_id: UUID
+    trajectory_id: UUID
+    member_id: MemberId
+    corporation_id: OrgId
 
 
 @register
 class SignalEscalated(Event):
+    """Nobody picked the signal up in time: it goes to the regional coordinator."""
+
     event_type = "SignalEscalated"
     producer = "aftercare"
 
     signal_id: UUID
     trajectory_id: UUID
     member_id: MemberId
+    corporation_id: OrgId | None = None
+    kind: SignalKind | None = None
+    raised_at: datetime | None = None
+
+
+@register
+class AftercareExtended(Event):
+    """Verlenging: aftercare continues beyond the agreed length (the reason stays local)."""
+
+    event_type = "AftercareExtended"
+    producer = "aftercare"
+
+    trajectory_id: UUID
+    member_id: MemberId
+    months: int = Field(ge=1)
+    ends_on: date
 
 
 @register
@@ -78,6 +127,7 @@ class AftercareCompleted(Event):
     outcome: Outcome
     tenancy_start: date
     completed_on: date
+    duration_days: int | None = Field(default=None, ge=0)
 
 
 @register
@@ -90,6 +140,7 @@ class ContractConversionDue(Event):
     trajectory_id: UUID
     home_id: UUID
     corporation_id: OrgId
+    due_on: date | None = None
 
 
 @register
@@ -104,3 +155,5 @@ class ReturnToHomelessness(Event):
     tenancy_start: date
     returned_on: date
     days_after_tenancy: int
+    trajectory_id: UUID | None = None
+    bucket: ReturnBucket | None = None

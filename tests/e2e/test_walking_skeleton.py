@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -59,7 +60,8 @@ async def test_intake_travels_through_all_four_services(system: RunningSystem) -
         assert r.status_code == 401
         bad = {"client": {**CLIENT, "client_number": f"K{run}"},
                "household": {"adults": 1, "children": 0}, "monthly_income": "1600.00",
-               "ready_from": "2026-01-01", "consent": False}
+               "ready_from": (date.today() + timedelta(days=30)).isoformat(),
+               "consent": False}
         r = await http.post(f"{urls['intake']}/intakes", headers=caseworker, json=bad)
         assert r.status_code == 422 and "consent" in r.text
         assert CLIENT["bsn"] not in r.text and CLIENT["name"] not in r.text

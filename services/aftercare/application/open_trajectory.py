@@ -1,45 +1,48 @@
-"""Open a year of ambulant aftercare (ambulante nazorg) when a tenancy starts."""
+"""Open a year of ambulant aftercare (ambulante nazorg) when a tenancy starts.
+
+Rules: one trajectory per case, however often TenancyStarted is delivered; the trajectory is
+for the member organisation that supported the client into the home, and keeps the region's
+policy of the day it opened. A new intake for the same client that was seen before this
+tenancy arrived (the two come from different topics) still counts as a return.
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import datetime
 
-from dateutil.relativedelta import relativedelta
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from services.aftercare.adapters.db.tables import trajectories
-from shared.clock import Clock
-from shared.envelope import Envelope
-from shared.events import Event
-from shared.events.aftercare import TrajectoryOpened
+from services.aftercare.application.contracts import contract_from_terms
+from services.aftercare.application.detect_return import record_first_return
+from services.aftercare.application.ports import AftercareUnitOfWork
+from services.aftercare.domain.policy import AftercarePolicy
+from services.aftercare.domain.trajectory import AftercareTrajectory
 from shared.events.matching import TenancyStarted
-from shared.outbox import Outbox
 
-LENGTH_MONTHS = 12
-
-
-def ends_on(tenancy_start: date, months: int = LENGTH_MONTHS) -> date:
-    return tenancy_start + relativedelta(months=months)
+SYSTEM = "aftercare"
 
 
 async def open_trajectory(
-    session: AsyncSession, event: Event, envelope: Envelope, *, outbox: Outbox, clock: Clock
-) -> None:
-    assert isinstance(event, TenancyStarted)
-    trajectory_id = uuid.uuid4()
-    end = ends_on(event.start_date)
-    inserted = await session.execute(insert(trajectories).values(
-        trajectory_id=trajectory_id, case_id=envelope.case_id, client_ref=event.client_ref,
-        member_id=event.member_id, corporation_id=event.corporation_id, home_id=event.home_id,
-        tenancy_start=event.start_date, ends_on=end,
-        contract=event.contract.model_dump(mode="json"), status="open", state={},
-        opened_at=clock.now(),
-    ).on_conflict_do_nothing().returning(trajectories.c.trajectory_id))
-    if inserted.first() is None:
-        return  # this case already has a trajectory
-    await outbox.add(session, TrajectoryOpened(
-        trajectory_id=trajectory_id, client_ref=event.client_ref, member_id=event.member_id,
-        tenancy_start=event.start_date, ends_on=end,
-    ), case_id=envelope.case_id)
+    uow: AftercareUnitOfWork, tenancy: TenancyStarted, *, case_id: str,
+    policy: AftercarePolicy, now: datetime,
+) -> AftercareTrajectory | None:
+    """The new trajectory, or None when this case already has one."""
+    if await uow.trajectories.exists_for_case(case_id):
+        return None
+    trajectory = AftercareTrajectory.open(
+        trajectory_id=str(uuid.uuid4()),
+        case_id=case_id,
+        client_ref=tenancy.client_ref,
+        member_id=tenancy.member_id,
+        corporation_id=tenancy.corporation_id,
+        home_id=str(tenancy.home_id),
+        tenancy_start=tenancy.start_date,
+        contract=contract_from_terms(
+            tenancy.contract.type, tenancy.contract.omklap_after_months
+        ),
+        policy=policy,
+    )
+    await uow.trajectories.add(trajectory, by=SYSTEM, at=now)
+    await uow.publish(trajectory, now=now)
+    seen = await uow.intakes.of_clients([tenancy.client_ref])
+    await record_first_return(uow, trajectory, seen, now=now)
+    return trajectory

@@ -1,0 +1,320 @@
+"""The trajectory aggregate in PostgreSQL (SQLAlchemy Core), and the log of intakes seen.
+
+`get(..., lock=True)` takes the trajectory's row FOR UPDATE, so two changes to one trajectory
+(a check-in and the overdue sweep, say) happen one after the other and append their events in
+that order. Check-ins are immutable and inserted once; signals are upserted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.aftercare.adapters.db.tables import checkins, intakes, returns, signals, trajectories
+from services.aftercare.application.contracts import contract_from_terms
+from services.aftercare.application.ports import ReturnFound, SeenIntake, SignalRef
+from services.aftercare.domain.checkin import CheckIn, CheckInStatus, LifeDomain
+from services.aftercare.domain.outcomes import Completion, Extension, Outcome
+from services.aftercare.domain.policy import AftercarePolicy
+from services.aftercare.domain.signals import Signal, SignalKind
+from services.aftercare.domain.trajectory import DEFAULT_POLICY, AftercareTrajectory
+
+Row = Any  # a SQLAlchemy Row; attribute access by column name
+
+
+class SqlTrajectoryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._stored_checkins: dict[str, set[str]] = defaultdict(set)
+        self._stored_signals: dict[str, set[str]] = defaultdict(set)
+
+    # -- writing -------------------------------------------------------------------------
+
+    async def add(self, trajectory: AftercareTrajectory, *, by: str, at: datetime) -> None:
+        c = trajectory.contract
+        await self._session.execute(sa.insert(trajectories).values(
+            trajectory_id=uuid.UUID(trajectory.trajectory_id),
+            case_id=uuid.UUID(trajectory.case_id), client_ref=trajectory.client_ref,
+            member_id=trajectory.member_id, corporation_id=trajectory.corporation_id,
+            home_id=uuid.UUID(trajectory.home_id), tenancy_start=trajectory.tenancy_start,
+            contract={"type": c.type.value, "omklap_after_months": c.omklap_after_months},
+            policy=_policy_json(trajectory.policy), opened_at=at,
+            **_changing_columns(trajectory),
+        ))
+        await self._write_children(trajectory, by=by, at=at)
+
+    async def save(self, trajectory: AftercareTrajectory, *, by: str, at: datetime) -> None:
+        await self._session.execute(
+            sa.update(trajectories)
+            .where(trajectories.c.trajectory_id == uuid.UUID(trajectory.trajectory_id))
+            .values(**_changing_columns(trajectory))
+        )
+        await self._write_children(trajectory, by=by, at=at)
+
+    async def _write_children(
+        self, trajectory: AftercareTrajectory, *, by: str, at: datetime
+    ) -> None:
+        tid = trajectory.trajectory_id
+        stored = self._stored_checkins[tid]
+        new = [c for c in trajectory.checkins if c.checkin_id not in stored]
+        if new:  # in recording order, so `seq` keeps it
+            await self._session.execute(sa.insert(checkins), [
+                _checkin_row(tid, checkin, by=by, at=at) for checkin in new
+            ])
+            stored.update(c.checkin_id for c in new)
+        for signal in trajectory.signals:
+            await self._write_signal(trajectory, signal, by=by)
+
+    async def _write_signal(self, trajectory: AftercareTrajectory, signal: Signal, *,
+                            by: str) -> None:
+        changing = {"acknowledged_at": signal.acknowledged_at,
+                    "acknowledged_by": signal.acknowledged_by,
+                    "escalated_at": signal.escalated_at}
+        stored = self._stored_signals[trajectory.trajectory_id]
+        if signal.signal_id in stored:
+            await self._session.execute(
+                sa.update(signals).where(signals.c.signal_id == uuid.UUID(signal.signal_id))
+                .values(**changing)
+            )
+            return
+        await self._session.execute(insert(signals).values(
+            signal_id=uuid.UUID(signal.signal_id),
+            trajectory_id=uuid.UUID(trajectory.trajectory_id),
+            corporation_id=trajectory.corporation_id, kind=signal.kind.value,
+            months_owed=signal.months_owed, description=signal.description, raised_by=by,
+            raised_at=signal.raised_at, escalates_at=signal.escalates_at, **changing,
+        ))
+        stored.add(signal.signal_id)
+
+    # -- reading -------------------------------------------------------------------------
+
+    async def get(self, trajectory_id: str, *, lock: bool = False) -> AftercareTrajectory | None:
+        try:
+            key = uuid.UUID(trajectory_id)
+        except ValueError:
+            return None
+        query = sa.select(trajectories).where(trajectories.c.trajectory_id == key)
+        if lock:
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).one_or_none()
+        if row is None:
+            return None
+        [trajectory] = await self._assemble([row])
+        return trajectory
+
+    async def exists_for_case(self, case_id: str) -> bool:
+        found = await self._session.execute(
+            sa.select(sa.literal(1)).where(trajectories.c.case_id == uuid.UUID(case_id))
+        )
+        return found.first() is not None
+
+    async def for_home(self, home_id: str, corporation_id: str) -> Sequence[str]:
+        try:
+            home = uuid.UUID(home_id)
+        except ValueError:
+            return []
+        rows = await self._session.execute(
+            sa.select(trajectories.c.trajectory_id)
+            .where(trajectories.c.home_id == home,
+                   trajectories.c.corporation_id == corporation_id)
+            .order_by(trajectories.c.tenancy_start.desc())
+        )
+        return [str(r.trajectory_id) for r in rows]
+
+    async def ids_for_client(self, client_ref: str) -> Sequence[str]:
+        rows = await self._session.execute(
+            sa.select(trajectories.c.trajectory_id)
+            .where(trajectories.c.client_ref == client_ref)
+            .order_by(trajectories.c.tenancy_start)
+        )
+        return [str(r.trajectory_id) for r in rows]
+
+    async def listing(
+        self, *, member_id: str | None = None, open_only: bool = False
+    ) -> Sequence[AftercareTrajectory]:
+        query = sa.select(trajectories).order_by(trajectories.c.tenancy_start)
+        if member_id is not None:
+            query = query.where(trajectories.c.member_id == member_id)
+        if open_only:
+            query = query.where(trajectories.c.status != "completed")
+        return await self._assemble((await self._session.execute(query)).all())
+
+    async def with_unanswered_signals(self, now: datetime) -> Sequence[str]:
+        rows = await self._session.execute(
+            sa.select(signals.c.trajectory_id).distinct()
+            .join(trajectories, trajectories.c.trajectory_id == signals.c.trajectory_id)
+            .where(signals.c.acknowledged_at.is_(None), signals.c.escalated_at.is_(None),
+                   signals.c.escalates_at <= now, trajectories.c.status != "completed")
+        )
+        return [str(r.trajectory_id) for r in rows]
+
+    async def signal(self, signal_id: str) -> SignalRef | None:
+        try:
+            key = uuid.UUID(signal_id)
+        except ValueError:
+            return None
+        row = (await self._session.execute(
+            sa.select(signals.c.trajectory_id, signals.c.corporation_id)
+            .where(signals.c.signal_id == key)
+        )).one_or_none()
+        if row is None:
+            return None
+        return SignalRef(signal_id, str(row.trajectory_id), row.corporation_id)
+
+    async def _assemble(self, rows: Sequence[Row]) -> list[AftercareTrajectory]:
+        if not rows:
+            return []
+        ids = [r.trajectory_id for r in rows]
+        checkin_rows = await self._session.execute(
+            sa.select(checkins).where(checkins.c.trajectory_id.in_(ids)).order_by(checkins.c.seq)
+        )
+        signal_rows = await self._session.execute(
+            sa.select(signals).where(signals.c.trajectory_id.in_(ids)).order_by(signals.c.seq)
+        )
+        by_trajectory: dict[uuid.UUID, list[CheckIn]] = defaultdict(list)
+        for c in checkin_rows:
+            by_trajectory[c.trajectory_id].append(_checkin(c))
+        signals_of: dict[uuid.UUID, list[Signal]] = defaultdict(list)
+        for s in signal_rows:
+            signals_of[s.trajectory_id].append(signal_from_row(s))
+        assembled = []
+        for row in rows:
+            tid = str(row.trajectory_id)
+            trajectory = _trajectory(row, by_trajectory[row.trajectory_id],
+                                     signals_of[row.trajectory_id])
+            self._stored_checkins[tid] = {c.checkin_id for c in trajectory.checkins}
+            self._stored_signals[tid] = {s.signal_id for s in trajectory.signals}
+            assembled.append(trajectory)
+        return assembled
+
+
+# -- rows ↔ domain -----------------------------------------------------------------------
+
+
+def _changing_columns(trajectory: AftercareTrajectory) -> dict[str, Any]:
+    completion = trajectory.completion
+    return {
+        "status": trajectory.status.value,
+        "ends_on": trajectory.ends_on,
+        "outcome": completion.outcome.value if completion else None,
+        "completed_on": completion.completed_on if completion else None,
+        "state": {
+            "extensions": [
+                {"months": e.months, "reason": e.reason, "granted_on": e.granted_on.isoformat()}
+                for e in trajectory.extensions
+            ],
+            "alerted_due_dates": sorted(d.isoformat() for d in trajectory.alerted_due_dates),
+        },
+    }
+
+
+def _policy_json(policy: AftercarePolicy) -> dict[str, Any]:
+    fields = dataclasses.asdict(policy)
+    fields["checkin_months"] = list(policy.checkin_months)
+    return fields
+
+
+def _policy(stored: dict[str, Any] | None) -> AftercarePolicy:
+    if not stored:  # opened before policies were stored: the default of that time
+        return DEFAULT_POLICY
+    return AftercarePolicy(**{**stored, "checkin_months": tuple(stored["checkin_months"])})
+
+
+def _trajectory(row: Row, checkin_list: Iterable[CheckIn],
+                signal_list: Iterable[Signal]) -> AftercareTrajectory:
+    state = row.state or {}
+    return AftercareTrajectory(
+        trajectory_id=str(row.trajectory_id), case_id=str(row.case_id),
+        client_ref=row.client_ref, member_id=row.member_id,
+        corporation_id=row.corporation_id, home_id=str(row.home_id),
+        tenancy_start=row.tenancy_start,
+        contract=contract_from_terms(row.contract["type"],
+                                     row.contract.get("omklap_after_months")),
+        policy=_policy(row.policy),
+        checkins=checkin_list,
+        signals=signal_list,
+        extensions=[
+            Extension(months=e["months"], reason=e["reason"],
+                      granted_on=date.fromisoformat(e["granted_on"]))
+            for e in state.get("extensions", [])
+        ],
+        alerted_due_dates=[date.fromisoformat(d) for d in state.get("alerted_due_dates", [])],
+        completion=(Completion(Outcome(row.outcome), row.completed_on)
+                    if row.outcome and row.completed_on else None),
+    )
+
+
+def _checkin_row(trajectory_id: str, checkin: CheckIn, *, by: str, at: datetime) -> dict[str, Any]:
+    return {
+        "checkin_id": uuid.UUID(checkin.checkin_id), "trajectory_id": uuid.UUID(trajectory_id),
+        "held_on": checkin.held_on, "status": checkin.status.value,
+        "scores": {domain.value: score for domain, score in checkin.scores.items()},
+        "agreed_actions": list(checkin.agreed_actions), "private_notes": checkin.private_notes,
+        "recorded_by": by, "recorded_at": at,
+    }
+
+
+def _checkin(row: Row) -> CheckIn:
+    return CheckIn(
+        checkin_id=str(row.checkin_id), held_on=row.held_on, status=CheckInStatus(row.status),
+        scores={LifeDomain(k): v for k, v in row.scores.items()},
+        agreed_actions=tuple(row.agreed_actions), private_notes=row.private_notes,
+    )
+
+
+def signal_from_row(row: Row) -> Signal:
+    return Signal(
+        signal_id=str(row.signal_id), kind=SignalKind(row.kind), raised_at=row.raised_at,
+        escalates_at=row.escalates_at, months_owed=row.months_owed,
+        description=row.description, acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by, escalated_at=row.escalated_at,
+    )
+
+
+class SqlIntakeLog:
+    """IntakeSubmitted events seen (pseudonymous) and the returns they made."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def remember(self, intake: SeenIntake) -> bool:
+        inserted = await self._session.execute(
+            insert(intakes).values(
+                case_id=uuid.UUID(intake.case_id), client_ref=intake.client_ref,
+                member_id=intake.member_id, submitted_on=intake.submitted_on,
+            ).on_conflict_do_nothing().returning(intakes.c.case_id)
+        )
+        return inserted.first() is not None
+
+    async def of_clients(self, client_refs: Collection[str]) -> Sequence[SeenIntake]:
+        if not client_refs:
+            return []
+        rows = await self._session.execute(
+            sa.select(intakes).where(intakes.c.client_ref.in_(list(client_refs)))
+        )
+        return [SeenIntake(str(r.case_id), r.client_ref, r.member_id, r.submitted_on)
+                for r in rows]
+
+    async def has_return(self, trajectory_id: str) -> bool:
+        found = await self._session.execute(
+            sa.select(sa.literal(1))
+            .where(returns.c.trajectory_id == uuid.UUID(trajectory_id))
+        )
+        return found.first() is not None
+
+    async def record_return(self, found: ReturnFound, *, now: datetime) -> None:
+        await self._session.execute(sa.insert(returns).values(
+            trajectory_id=uuid.UUID(found.trajectory.trajectory_id),
+            intake_case_id=uuid.UUID(found.intake.case_id),
+            returned_on=found.intake.submitted_on,
+            days_after_tenancy=found.window.days_after_tenancy_start,
+            bucket=found.window.bucket.value, detected_at=now,
+        ))
