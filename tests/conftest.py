@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +62,9 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
         with _testcontainers() as infra:
             yield infra
         return
-    var = tmp_path_factory.mktemp("infra")
+    # Outside pytest's own temp root: PostgreSQL runs as another user and needs to traverse
+    # the path, and concurrent pytest sessions reset that root to 0700.
+    var = Path(tempfile.mkdtemp(prefix="transferpunt-infra-"))
     stack = LocalStack(var=var, kafka_port=free_port(), kafka_controller_port=free_port(),
                        postgres_port=free_port(), external_kafka=None, external_db=None)
     stack.start_infrastructure()
@@ -68,6 +72,7 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
         yield Infra(stack.bootstrap_servers, stack.database_url)
     finally:
         stack.down()
+        shutil.rmtree(var, ignore_errors=True)
 
 
 @dataclass

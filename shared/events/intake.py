@@ -66,6 +66,9 @@ class IntakeUpdated(Event):
 
 @register
 class IntakeWithdrawn(Event):
+    """The caseworker withdrew a published intake; any proposal it holds is released. Why it
+    was withdrawn is coarse on purpose: lost contact and death are `other` on the wire."""
+
     event_type = "IntakeWithdrawn"
     producer = "intake"
 
@@ -74,9 +77,19 @@ class IntakeWithdrawn(Event):
     reason: Literal["housed_elsewhere", "client_withdrew", "no_longer_eligible", "other"]
 
 
+ClientDeclineReason = Literal[
+    "home_unsuitable", "location", "too_expensive", "not_ready", "personal_circumstances", "other"
+]
+
+
 @register
 class ClientResponded(Event):
-    """The caseworker recorded the client's answer to a proposed home."""
+    """The caseworker recorded the client's answer to a proposed home (the client keeps the
+    last word: a decline may follow an accept). `reason` is set only for a decline.
+
+    The intake sends `home_unsuitable`, `location`, `too_expensive`, `not_ready` or `other`;
+    `personal_circumstances` is still read (older producers sent it) but no longer sent.
+    """
 
     event_type = "ClientResponded"
     producer = "intake"
@@ -84,4 +97,4 @@ class ClientResponded(Event):
     match_id: str
     member_id: MemberId
     response: Literal["accept", "decline"]
-    reason: Literal["home_unsuitable", "location", "personal_circumstances", "other"] | None = None
+    reason: ClientDeclineReason | None = None

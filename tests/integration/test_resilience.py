@@ -36,6 +36,21 @@ def _wait_for(url: str, status: int, seconds: float = 60.0) -> httpx.Response:
     raise AssertionError(f"{url} never answered {status} (last: {last and last.text})")
 
 
+async def _fresh_database(url: str) -> str:
+    """A database of its own, so no other running service's relay empties our outbox."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"resilience_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(base.set(drivername="postgresql").render_as_string(False))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def _service(name: str, tmp: Path, kafka: str, db: str) -> ServiceProcess:
     return ServiceProcess(name, free_port(), tmp, env={
         "KAFKA_BOOTSTRAP_SERVERS": kafka, "DATABASE_URL": db,
@@ -52,7 +67,8 @@ async def test_an_intake_accepted_without_kafka_is_published_when_kafka_arrives(
     infra: Infra, tmp_path: Path,
 ) -> None:
     kafka_port = free_port()
-    intake = _service("intake", tmp_path, f"127.0.0.1:{kafka_port}", infra.database_url)
+    database = await _fresh_database(infra.database_url)
+    intake = _service("intake", tmp_path, f"127.0.0.1:{kafka_port}", database)
     intake.start()
     try:
         _wait_for(f"{intake.url}/healthz", 200)

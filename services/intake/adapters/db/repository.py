@@ -1,0 +1,132 @@
+"""PostgreSQL implementations of the intake's ports: the case repository and the access log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake.adapters.db.records import intake_from, row_values
+from services.intake.adapters.db.tables import OPEN_STATUSES, audit_log, intakes
+from services.intake.application.ports import AccessEntry, AccessQuery, CaseFilter
+from services.intake.domain.intake import Intake
+
+
+def _uuid(case_id: str) -> UUID | None:
+    try:
+        return UUID(case_id)
+    except ValueError:
+        return None
+
+
+class SqlIntakeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, case_id: str, *, for_update: bool = False) -> Intake | None:
+        key = _uuid(case_id)
+        if key is None:
+            return None
+        query = sa.select(intakes).where(intakes.c.case_id == key)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).one_or_none()
+        return None if row is None else intake_from(row)
+
+    async def open_case_of(self, client_ref: str) -> Intake | None:
+        # Serialises intakes for one client until commit; the unique partial index on open
+        # cases is the backstop.
+        await self._session.execute(
+            sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("intake:" + client_ref)))
+        )
+        row = (await self._session.execute(
+            sa.select(intakes).where(
+                intakes.c.client_ref == client_ref, intakes.c.status.in_(OPEN_STATUSES)
+            ).limit(1)
+        )).one_or_none()
+        return None if row is None else intake_from(row)
+
+    async def add(self, intake: Intake, client_number: str) -> None:
+        await self._session.execute(
+            sa.insert(intakes).values(**row_values(intake), client_number=client_number)
+        )
+
+    async def client_number(self, case_id: str) -> str | None:
+        key = _uuid(case_id)
+        if key is None:
+            return None
+        return (await self._session.execute(
+            sa.select(intakes.c.client_number).where(intakes.c.case_id == key)
+        )).scalar()
+
+    async def save(self, intake: Intake) -> None:
+        values = row_values(intake)
+        if intake.personal_data_erased_at is not None:
+            values["client_number"] = None
+        await self._session.execute(
+            sa.update(intakes).where(intakes.c.case_id == values.pop("case_id")).values(**values)
+        )
+
+    async def list(self, which: CaseFilter) -> Sequence[Intake]:
+        query = sa.select(intakes).order_by(intakes.c.created_at, intakes.c.case_id)
+        if which.member_id is not None:
+            query = query.where(intakes.c.member_id == which.member_id)
+        if which.status is not None:
+            query = query.where(intakes.c.status == str(which.status))
+        if which.client_ref is not None:
+            query = query.where(intakes.c.client_ref == which.client_ref)
+        rows = (await self._session.execute(query.limit(which.limit).offset(which.offset))).all()
+        return [intake_from(row) for row in rows]
+
+    async def ended_before(self, cutoff: datetime, limit: int) -> Sequence[str]:
+        rows = await self._session.execute(
+            sa.select(intakes.c.case_id)
+            .where(intakes.c.ended_at < cutoff, intakes.c.erased_at.is_(None))
+            .order_by(intakes.c.ended_at).limit(limit)
+        )
+        return [str(case_id) for case_id in rows.scalars()]
+
+    async def waiting_per_member(self) -> dict[str, int]:
+        """Submitted (waiting) intakes per member organisation, for the gauge."""
+        rows = await self._session.execute(
+            sa.select(intakes.c.member_id, sa.func.count())
+            .where(intakes.c.status == "submitted").group_by(intakes.c.member_id)
+        )
+        return {member: count for member, count in rows.tuples()}
+
+
+class SqlAccessLog:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(self, entry: AccessEntry) -> None:
+        await self._session.execute(sa.insert(audit_log).values(
+            read_at=entry.read_at, reader=entry.reader, role=entry.role, org=entry.org,
+            case_id=UUID(entry.case_id), member_id=entry.member_id, reason=entry.reason,
+        ))
+
+    async def query(self, which: AccessQuery) -> Sequence[AccessEntry]:
+        t = audit_log
+        query = sa.select(t).order_by(t.c.read_at.desc(), t.c.id.desc()).limit(which.limit)
+        if which.case_id is not None:
+            key = _uuid(which.case_id)
+            if key is None:
+                return []
+            query = query.where(t.c.case_id == key)
+        if which.reader is not None:
+            query = query.where(t.c.reader == which.reader)
+        if which.member_id is not None:
+            query = query.where(t.c.member_id == which.member_id)
+        if which.since is not None:
+            query = query.where(t.c.read_at >= which.since)
+        if which.until is not None:
+            query = query.where(t.c.read_at < which.until)
+        rows = (await self._session.execute(query)).all()
+        return [
+            AccessEntry(reader=r.reader, role=r.role, org=r.org, case_id=str(r.case_id),
+                        member_id=r.member_id, reason=r.reason, read_at=r.read_at)
+            for r in rows
+        ]

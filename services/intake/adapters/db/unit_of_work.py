@@ -1,0 +1,36 @@
+"""One database transaction for a use case: the case, the outbox and the access log commit
+together or not at all (a rejected request changes nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.intake.adapters.db.repository import SqlAccessLog, SqlIntakeRepository
+from shared.events.base import Event
+from shared.outbox import Outbox
+
+
+class SqlUnitOfWork:
+    def __init__(self, session: AsyncSession, outbox: Outbox) -> None:
+        self.session = session
+        self.intakes = SqlIntakeRepository(session)
+        self.access_log = SqlAccessLog(session)
+        self._outbox = outbox
+
+    async def publish(self, event: Event, *, case_id: str, occurred_at: datetime) -> None:
+        await self._outbox.add(self.session, event, case_id=UUID(case_id),
+                               occurred_at=occurred_at.astimezone(UTC))
+
+
+@asynccontextmanager
+async def unit_of_work(
+    sessions: async_sessionmaker[AsyncSession], outbox: Outbox
+) -> AsyncIterator[SqlUnitOfWork]:
+    """Begin a transaction; commit when the block ends normally, roll back when it raises."""
+    async with sessions() as session, session.begin():
+        yield SqlUnitOfWork(session, outbox)
