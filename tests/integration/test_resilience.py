@@ -4,6 +4,7 @@ an intake accepted while Kafka was away waits in the outbox until a broker appea
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from pathlib import Path
@@ -63,6 +64,21 @@ INTAKE = {"client": {"name": "Resilience Test", "date_of_birth": "1980-01-01",
           "ready_from": "2030-01-01", "consent": True}
 
 
+async def _await_status(http: httpx.AsyncClient, url: str, status: int,
+                        seconds: float = 60.0) -> httpx.Response:
+    deadline = time.monotonic() + seconds
+    last: httpx.Response | None = None
+    while time.monotonic() < deadline:
+        try:
+            last = await http.get(url)
+            if last.status_code == status:
+                return last
+        except httpx.HTTPError:
+            pass
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"{url} never answered {status} (last: {last and last.text})")
+
+
 async def test_an_intake_accepted_without_kafka_is_published_when_kafka_arrives(
     infra: Infra, tmp_path: Path,
 ) -> None:
@@ -71,40 +87,44 @@ async def test_an_intake_accepted_without_kafka_is_published_when_kafka_arrives(
     intake = _service("intake", tmp_path, f"127.0.0.1:{kafka_port}", database)
     intake.start()
     try:
-        _wait_for(f"{intake.url}/healthz", 200)
-        ready = _wait_for(f"{intake.url}/readyz", 503)
-        assert ready.json()["checks"]["kafka"] is False
+        async with httpx.AsyncClient(timeout=10) as http:
+            await _await_status(http, f"{intake.url}/healthz", 200)
+            ready = await _await_status(http, f"{intake.url}/readyz", 503)
+            assert ready.json()["checks"]["kafka"] is False
 
-        token = mint_token(ServiceSettings(), role="caseworker", org=f"r{uuid.uuid4().hex[:6]}")
-        body = {**INTAKE, "client": {**INTAKE["client"], "client_number": uuid.uuid4().hex}}
-        deadline = time.monotonic() + 60
-        while True:  # the database schema may still be migrating on the first request
-            r = httpx.post(f"{intake.url}/intakes", json=body, timeout=10,
-                           headers={"Authorization": f"Bearer {token}"})
-            if r.status_code == 201 or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
-        assert r.status_code == 201, r.text
-        case_id = r.json()["case_id"]
-        assert httpx.get(f"{intake.url}/admin/backlog").json()["outbox_pending"] >= 1
-        assert intake.pid() is not None, "the service died without Kafka"
+            org = f"r{uuid.uuid4().hex[:6]}"
+            token = mint_token(ServiceSettings(), role="caseworker", org=org)
+            body = {**INTAKE, "client": {**INTAKE["client"], "client_number": uuid.uuid4().hex}}
+            deadline = time.monotonic() + 60
+            while True:  # the schema may still be migrating on the very first request
+                r = await http.post(f"{intake.url}/intakes", json=body,
+                                    headers={"Authorization": f"Bearer {token}"})
+                if r.status_code == 201 or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.5)
+            assert r.status_code == 201, r.text
+            case_id = r.json()["case_id"]
+            backlog = (await http.get(f"{intake.url}/admin/backlog")).json()
+            assert backlog["outbox_pending"] >= 1
+            assert intake.pid() is not None, "the service died without Kafka"
 
-        broker = KafkaBroker(state_dir=tmp_path / "late-kafka", port=kafka_port,
-                             controller_port=free_port())
-        try:
-            broker.start(wait=True)
-        except LocalStackError as exc:  # pragma: no cover - no Java/Maven here
-            pytest.skip(f"cannot start a local Kafka broker: {exc}")
-        try:
-            _wait_for(f"{intake.url}/readyz", 200, seconds=90)
-            found = await find_records(
-                broker.bootstrap_servers, events_topic("intake"),
-                lambda rec: envelope_of(rec).get("case_id") == case_id, seconds=60)
-            assert found and envelope_of(found[0])["type"] == "IntakeSubmitted"
-            assert httpx.get(f"{intake.url}/admin/backlog").json()["outbox_pending"] == 0
-        finally:
-            intake.stop()
-            broker.stop()
+            broker = KafkaBroker(state_dir=tmp_path / "late-kafka", port=kafka_port,
+                                 controller_port=free_port())
+            try:
+                await asyncio.to_thread(broker.start, True)
+            except LocalStackError as exc:  # pragma: no cover - no Java/Maven here
+                pytest.skip(f"cannot start a local Kafka broker: {exc}")
+            try:
+                await _await_status(http, f"{intake.url}/readyz", 200, seconds=90)
+                found = await find_records(
+                    broker.bootstrap_servers, events_topic("intake"),
+                    lambda rec: envelope_of(rec).get("case_id") == case_id, seconds=60)
+                assert found and envelope_of(found[0])["type"] == "IntakeSubmitted"
+                backlog = (await http.get(f"{intake.url}/admin/backlog")).json()
+                assert backlog["outbox_pending"] == 0
+            finally:
+                intake.stop()
+                await asyncio.to_thread(broker.stop)
     finally:
         intake.stop()
 

@@ -12,11 +12,11 @@ from pydantic import ValidationError
 import shared.events  # noqa: F401 - registers every event type
 from shared.envelope import Envelope
 from shared.events.base import (
-    Event,
-    UnknownEvent,
     _LATEST,
     _MODELS,
     _UPCASTERS,
+    Event,
+    UnknownEvent,
     envelope_for,
     parse_event,
     register,
