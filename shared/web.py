@@ -39,10 +39,14 @@ class Problem(Exception):
 
 
 def _field(loc: Sequence[object]) -> str:
-    parts = [str(p) for p in loc]
+    """`("body", "risks", 1, "mitigation")` → `risks[1].mitigation`: the name a form uses."""
+    parts = list(loc)
     if parts and parts[0] in {"body", "query", "path", "header"}:
         parts = parts[1:]
-    return ".".join(parts) or "request"
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "request"
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

@@ -39,7 +39,7 @@ class Risk(Frozen):
     a note about the person)."""
 
     category: RiskCategory
-    mitigation: str = Field(min_length=1, max_length=500)
+    mitigation: str = Field(min_length=1, max_length=1000)
 
 
 class Contract(Frozen):

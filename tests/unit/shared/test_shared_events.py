@@ -92,3 +92,12 @@ def test_an_old_version_is_upcast_to_the_latest_model() -> None:
 def test_registering_the_same_type_and_version_twice_fails() -> None:
     with pytest.raises(ValueError, match="registered twice"):
         register(HomeWithdrawn)
+
+
+def test_validation_error_fields_are_named_as_a_form_names_them() -> None:
+    from shared.web import _field
+
+    assert _field(("body", "risks", 1, "mitigation")) == "risks[1].mitigation"
+    assert _field(("body", "client", "bsn")) == "client.bsn"
+    assert _field(("query", "year")) == "year"
+    assert _field(("body",)) == "request"
