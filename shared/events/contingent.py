@@ -1,7 +1,13 @@
-"""Events the contingent service publishes."""
+"""Events the contingent service publishes.
+
+A year's own events (set, redistributed, warnings, closed) are keyed by a stable id derived
+from the year, so they stay in order on one partition; `AllocationDecided` is keyed by the
+home. Member ids are organisations, never people; no free-text notes travel on Kafka.
+"""
 
 from __future__ import annotations
 
+from typing import Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -14,10 +20,14 @@ class ShareLine(Frozen):
     member_id: MemberId
     need: int = Field(ge=0)
     share: int = Field(ge=0)
+    carried_over: int = Field(default=0, ge=0, description="need added from a closed year")
 
 
 @register
 class ContingentSet(Event):
+    """A year's shares were (re)computed from the total, the needs and the rules: set by the
+    coordinator, or recomputed after a carry-over from the previous year."""
+
     event_type = "ContingentSet"
     producer = "contingent"
 
@@ -25,6 +35,10 @@ class ContingentSet(Event):
     total_homes: int = Field(ge=0)
     method: str
     shares: list[ShareLine]
+    min_per_member: int = Field(default=0, ge=0)
+    cap_at_need: bool = False
+    carried_over_from: int | None = None
+    unallocated: int = Field(default=0, ge=0)
 
 
 @register
@@ -46,11 +60,59 @@ class AllocationDecided(Event):
 
 @register
 class ShareExhausted(Event):
+    """A member has received its whole share (consumed plus homes in flight)."""
+
     event_type = "ShareExhausted"
     producer = "contingent"
 
     year: int
     member_id: MemberId
+    share: int = Field(default=0, ge=0)
+    used: int = Field(default=0, ge=0, description="homes consumed plus homes in flight")
+
+
+@register
+class ContingentNearlyUsed(Event):
+    """The year's homes consumed or in flight reached the warning threshold (90%)."""
+
+    event_type = "ContingentNearlyUsed"
+    producer = "contingent"
+
+    year: int
+    used_homes: int = Field(ge=0)
+    total_homes: int = Field(ge=0)
+    threshold_percent: int = Field(ge=0, le=100)
+
+
+class RedistributedShare(Frozen):
+    member_id: MemberId
+    unmet_need: int = Field(ge=0)
+    share_before: int = Field(ge=0)
+    share_after: int = Field(ge=0)
+
+
+@register
+class Redistributed(Event):
+    """The unused part of a year was shared again among the members with unmet need."""
+
+    event_type = "Redistributed"
+    producer = "contingent"
+
+    year: int
+    cause: Literal["coordinator", "member_left"]
+    member_id: MemberId | None = Field(default=None, description="the member that left")
+    pool: int = Field(ge=0)
+    unallocated: int = Field(ge=0)
+    shares: list[RedistributedShare]
+
+
+class MemberBalanceLine(Frozen):
+    member_id: MemberId
+    need: int = Field(ge=0)
+    share: int = Field(ge=0)
+    used: int = Field(ge=0)
+    unused: int = Field(ge=0, description="share not received: carried over on request")
+    overrun: int = Field(ge=0, description="homes received beyond the share")
 
 
 @register
@@ -59,3 +121,5 @@ class ContingentClosed(Event):
     producer = "contingent"
 
     year: int
+    balances: list[MemberBalanceLine] = Field(default_factory=list)
+    in_flight_counted_as_used: int = Field(default=0, ge=0)

@@ -1,66 +1,96 @@
-"""Set a year's contingent: total homes, each member's declared need, the method and rules.
+"""Set a year's contingent (jaarcontingent): the total, each member's declared need, the
+method and the rules; optionally the corporations' pledges and a carry-over.
 
-The shares are the textbook apportionment (`domain/apportionment.py`). Setting the year again
-before it is closed recomputes them; a closed year cannot change.
+Rules:
+- the shares are the textbook apportionment of the total by the method
+  (`Contingent.create`), with the minimum and the cap applied as docs/fair-allocation.md says;
+- every member must be registered and still active;
+- pledges, when given, name each corporation once and add up to the total;
+- ``carry_over_from`` adds each member's unused share of that closed earlier year to its need
+  before the shares are computed (`Contingent.carry_over`);
+- PUT is idempotent: the same figures again change nothing and publish nothing. Different
+  figures replace the year only while nothing has happened in it (no home allocated, no
+  redistribution); after that, needs change through a redistribution, and a closed year
+  never changes.
 """
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
-from typing import Any
+from collections import Counter
+from dataclasses import dataclass
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from services.contingent.adapters.db.tables import contingents, members, shares
-from services.contingent.application.ledger_state import lock_contingent
-from services.contingent.domain.apportionment import apportion
-from services.contingent.domain.errors import InvalidContingent
-from shared.events.contingent import ContingentSet, ShareLine
-from shared.outbox import Outbox
-from shared.web import Problem
-
-YEAR_NAMESPACE = uuid.UUID("5d0c6a52-7f3b-4d0a-9a57-2f4b8f1d2a10")
+from services.contingent.application.errors import Conflict, InvalidRequest
+from services.contingent.application.integration_events import contingent_set, year_case_id
+from services.contingent.application.ports import Pledge, Unit
+from services.contingent.application.years import (
+    check_members_may_take_part,
+    closed_previous_year,
+)
+from services.contingent.domain.apportionment import Method
+from services.contingent.domain.contingent import Contingent
 
 
-def year_case_id(year: int) -> uuid.UUID:
-    """A stable Kafka key for a year's contingent events."""
-    return uuid.uuid5(YEAR_NAMESPACE, f"contingent-{year}")
+@dataclass(frozen=True)
+class ContingentSettings:
+    year: int
+    total_homes: int
+    method: Method
+    min_per_member: int
+    cap_at_need: bool
+    needs: tuple[tuple[str, int], ...]
+    pledges: tuple[Pledge, ...] = ()
+    carry_over_from: int | None = None
 
 
-async def set_contingent(
-    session: AsyncSession, outbox: Outbox, now: datetime, year: int, *, total_homes: int,
-    method: Any, min_per_member: int, cap_at_need: bool, needs: dict[str, int],
-) -> None:
-    existing = await lock_contingent(session, year)
-    if existing is not None and existing.status == "closed":
-        raise Problem(409, f"the contingent for {year} is closed and cannot change")
-    known = set((await session.execute(
-        sa.select(members.c.member_id).where(members.c.member_id.in_(needs))
-    )).scalars())
-    unknown = sorted(set(needs) - known)
-    if unknown:
-        raise Problem(422, f"unknown member(s): {', '.join(unknown)}; register them first "
-                           "with POST /members", "members")
-    try:
-        result = apportion(total_homes, needs, method, min_per_member=min_per_member,
-                           cap_at_need=cap_at_need)
-    except InvalidContingent as exc:
-        raise Problem(422, str(exc), "total_homes") from None
-    ties = [{"members": list(t.members), "homes": t.homes, "winners": list(t.winners)}
-            for t in result.ties]
-    values = dict(total_homes=total_homes, method=method, min_per_member=min_per_member,
-                  cap_at_need=cap_at_need, status="open", ties=ties, set_at=now)
-    await session.execute(insert(contingents).values(year=year, **values)
-                          .on_conflict_do_update(index_elements=["year"], set_=values))
-    await session.execute(sa.delete(shares).where(shares.c.year == year))
-    await session.execute(sa.insert(shares), [
-        {"year": year, "member_id": m, "need": needs[m], "share": s}
-        for m, s in result.shares.items()
-    ])
-    await outbox.add(session, ContingentSet(
-        year=year, total_homes=total_homes, method=method,
-        shares=[ShareLine(member_id=m, need=needs[m], share=s) for m, s in result.shares.items()],
-    ), case_id=year_case_id(year), occurred_at=now)
+async def set_contingent(unit: Unit, settings: ContingentSettings) -> Contingent:
+    await check_members_may_take_part(unit, [m for m, _ in settings.needs], "members")
+    _check_pledges(settings)
+    fresh = Contingent.create(
+        settings.year, settings.total_homes, settings.needs, settings.method,
+        min_per_member=settings.min_per_member, cap_at_need=settings.cap_at_need,
+    )
+    if settings.carry_over_from is not None:
+        fresh.carry_over(await closed_previous_year(unit, settings.carry_over_from,
+                                                    settings.year))
+    existing = await unit.contingents.get(settings.year, lock=True)
+    if existing is None:
+        await unit.contingents.add(fresh, at=unit.now, pledges=settings.pledges)
+    elif existing.closed is not None:
+        raise Conflict(f"The {settings.year} contingent is closed; its figures can no longer "
+                       f"change. Set the {settings.year + 1} contingent instead.")
+    elif _same(existing, fresh) and tuple(
+            await unit.contingents.pledges(settings.year)) == settings.pledges:
+        return existing
+    elif existing.ledger or existing.redistributions:
+        raise Conflict(
+            f"The {settings.year} contingent is in use (homes allocated or shares "
+            "redistributed), so it cannot be set again from scratch; change the needs with "
+            f"POST /contingents/{settings.year}/redistribute instead.")
+    else:
+        await unit.contingents.replace(fresh, at=unit.now, pledges=settings.pledges)
+    await unit.publish(contingent_set(fresh), case_id=year_case_id(settings.year))
+    return fresh
+
+
+def _check_pledges(settings: ContingentSettings) -> None:
+    if not settings.pledges:
+        return
+    twice = sorted(c for c, n in Counter(p.corporation_id for p in settings.pledges).items()
+                   if n > 1)
+    if twice:
+        raise InvalidRequest(f"Corporation(s) {', '.join(twice)} pledged twice; list each "
+                             "corporation once.", "pledges")
+    pledged = sum(p.homes for p in settings.pledges)
+    if pledged != settings.total_homes:
+        raise InvalidRequest(
+            f"The corporations' pledges add up to {pledged} homes but total_homes is "
+            f"{settings.total_homes}: make them add up, or leave the pledges out.", "pledges")
+
+
+def _same(existing: Contingent, fresh: Contingent) -> bool:
+    return (
+        (existing.total_homes, existing.method, existing.min_per_member, existing.cap_at_need,
+         existing.needs, existing.carried_over_from, existing.inactive)
+        == (fresh.total_homes, fresh.method, fresh.min_per_member, fresh.cap_at_need,
+            fresh.needs, fresh.carried_over_from, fresh.inactive)
+    )
