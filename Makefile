@@ -8,9 +8,19 @@ STAMP   := $(VENV)/.installed-$(shell sha1sum requirements.lock pyproject.toml |
 UV      := $(VENV)/bin/uv
 PYTHON3 ?= python3
 
-.PHONY: setup demo up down test lint typecheck unit clean-var audit
+.PHONY: setup demo up down test lint typecheck unit clean-var audit browser
 
-setup: $(STAMP)
+setup: $(STAMP) browser
+
+# The browser tests drive Debian's Chromium with Playwright (Playwright's own browser
+# download does not work on these machines).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "==> installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: /usr/bin/chromium missing; browser tests will be skipped (apt-get install chromium)"; fi; \
+	fi
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "==> setting up $(VENV) (Python deps from requirements.lock)"
