@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from shared.auth import mint_token
 from shared.settings import ServiceSettings
@@ -39,11 +40,18 @@ async def test_intake_travels_through_all_four_services(system: RunningSystem) -
     urls, bootstrap = system.urls, system.infra.bootstrap_servers
     run = uuid.uuid4().hex[:6]
     member, other, corp = f"m{run}a", f"m{run}b", f"c{run}"
-    year = random.randint(2030, 2099)
+    today = date.today()
+    available = (today + timedelta(days=60)).isoformat()
+    start = today + timedelta(days=14)
     coord, caseworker = auth("coordinator", "region"), auth("caseworker", member)
     corporation, supporter = auth("corporation", corp), auth("supporter", member)
 
     async with httpx.AsyncClient(timeout=15) as http:
+        # A year no other test has used in this database.
+        for year in random.sample(range(2030, 2101), 71):
+            r = await http.get(f"{urls['contingent']}/contingents/{year}", headers=coord)
+            if r.status_code == 404:
+                break
         # The coordinator sets the year's contingent for two members.
         for m in (member, other):
             r = await http.post(f"{urls['contingent']}/members", headers=coord,
@@ -87,7 +95,7 @@ async def test_intake_travels_through_all_four_services(system: RunningSystem) -
         # A corporation offers a home; the contingent says who is owed it; a proposal follows.
         r = await http.post(f"{urls['matching']}/homes", headers=corporation, json={
             "municipality": "Utrecht", "postcode4": "3511", "bedrooms": 1, "rent": "550.00",
-            "available_from": "2030-01-01", "contingent_year": year})
+            "available_from": available, "contingent_year": year})
         assert r.status_code == 201, r.text
         home_id = r.json()["home_id"]
 
@@ -120,11 +128,12 @@ async def test_intake_travels_through_all_four_services(system: RunningSystem) -
         assert r.status_code == 409
         r = await http.post(f"{urls['matching']}/matches/{match['match_id']}/tenancy",
                             headers=corporation,
-                            json={"signed_on": "2030-01-10", "start_date": "2030-01-05"})
+                            json={"signed_on": today.isoformat(),
+                                  "start_date": (today - timedelta(days=1)).isoformat()})
         assert r.status_code == 422 and "signed" in r.text
         r = await http.post(f"{urls['matching']}/matches/{match['match_id']}/tenancy",
                             headers=corporation,
-                            json={"signed_on": "2030-01-10", "start_date": "2030-02-01"})
+                            json={"signed_on": today.isoformat(), "start_date": start.isoformat()})
         assert r.status_code == 200 and r.json()["status"] == "tenancy_started", r.text
 
         # The contingent records the home as used by the member; aftercare opens a year.
@@ -141,7 +150,8 @@ async def test_intake_travels_through_all_four_services(system: RunningSystem) -
             return [t for t in resp.json() if t["case_id"] == case_id]
 
         [traj] = await eventually(trajectory)
-        assert traj["tenancy_start"] == "2030-02-01" and traj["ends_on"] == "2031-02-01"
+        assert traj["tenancy_start"] == start.isoformat()
+        assert traj["ends_on"] == (start + relativedelta(months=12)).isoformat()
         await eventually(lambda: intake_status("housed"))
 
         # A duplicate delivery of TenancyStarted changes nothing.
@@ -196,7 +206,7 @@ async def test_intake_travels_through_all_four_services(system: RunningSystem) -
         second_case = r.json()["case_id"]
         r = await http.post(f"{urls['matching']}/homes", headers=corporation, json={
             "municipality": "Utrecht", "postcode4": "3512", "bedrooms": 1, "rent": "500.00",
-            "available_from": "2030-01-01", "contingent_year": year})
+            "available_from": available, "contingent_year": year})
         assert r.status_code == 201
         second_home = r.json()["home_id"]
 

@@ -73,7 +73,7 @@ _RISK_LABELS: dict[RiskCategory, str] = {
 }
 
 _SETTINGS: dict[ClusterPreference, str] = {
-    ClusterPreference.CLUSTER: ("the client is better near a support point (clustered, opgave 1)."),
+    ClusterPreference.CLUSTER: "the client is better near a support point (clustered, opgave 1).",
     ClusterPreference.SCATTERED: (
         "the client is better in an ordinary street away from a support point "
         "(scattered, gespikkeld, opgave 2)."

@@ -78,9 +78,15 @@ class Match:
             return self
         return self._released(proposal)
 
-    def start_tenancy(self, signed_on: date, starts_on: date, now: datetime) -> Match:
+    def start_tenancy(
+        self, signed_on: date, starts_on: date, now: datetime,
+        *, future_signing_allowed: bool = False,
+    ) -> Match:
         """Record the tenancy with the home's contract; the home is let, the client housed."""
-        proposal = self.proposal.start_tenancy(signed_on, starts_on, self.home.contract, now)
+        proposal = self.proposal.start_tenancy(
+            signed_on, starts_on, self.home.contract, now,
+            future_signing_allowed=future_signing_allowed,
+        )
         return Match(proposal, self.home.mark_let(), self.candidate.mark_housed())
 
 

@@ -254,13 +254,15 @@ class MatchProposal:
         )
 
     def start_tenancy(
-        self, signed_on: date, starts_on: date, contract: Contract, now: datetime
+        self, signed_on: date, starts_on: date, contract: Contract, now: datetime,
+        *, future_signing_allowed: bool = False,
     ) -> MatchProposal:
         """Record the signed tenancy of an accepted proposal.
 
         ``starts_on`` must be on or after ``signed_on``; ``signed_on`` may not lie after the
-        Dutch calendar day of ``now`` (a tenancy is recorded once signed). ``contract`` is the
-        home's.
+        Dutch calendar day of ``now`` (a tenancy is recorded once signed) unless the region
+        lets corporations record a signing they have scheduled (``future_signing_allowed``).
+        ``contract`` is the home's.
         """
         _require_aware(now, "current time")
         if self.status is not ProposalStatus.ACCEPTED:
@@ -269,7 +271,7 @@ class MatchProposal:
             raise ProposalNotAccepted(
                 f"A tenancy needs an accepted proposal; this one is {self.status.value}."
             )
-        if signed_on > local_date(now):
+        if not future_signing_allowed and signed_on > local_date(now):
             raise InvalidTenancyDates("The signing date lies in the future.")
         tenancy = Tenancy(signed_on=signed_on, starts_on=starts_on, contract=contract)
         return dataclasses.replace(

@@ -295,6 +295,18 @@ def test_tenancy_cannot_be_signed_in_the_future() -> None:
         accepted_match().start_tenancy(date(2026, 3, 21), date(2026, 4, 1), ams(2026, 3, 20, 23))
 
 
+def test_region_may_let_a_corporation_record_a_signing_it_has_scheduled() -> None:
+    started = accepted_match().start_tenancy(
+        date(2026, 3, 27), date(2026, 4, 1), ams(2026, 3, 20), future_signing_allowed=True
+    )
+    assert started.proposal.tenancy is not None
+    assert started.proposal.tenancy.signed_on == date(2026, 3, 27)
+    with pytest.raises(InvalidTenancyDates):  # the start still may not precede the signing
+        accepted_match().start_tenancy(
+            date(2026, 3, 27), date(2026, 3, 26), ams(2026, 3, 20), future_signing_allowed=True
+        )
+
+
 def test_tenancy_needs_an_accepted_proposal_and_is_recorded_once() -> None:
     with pytest.raises(ProposalNotAccepted):
         a_match().start_tenancy(date(2026, 3, 3), date(2026, 3, 4), ams(2026, 3, 3))

@@ -1,4 +1,5 @@
-"""The matching service's tables: homes, waiting candidates (pseudonymous), proposals."""
+"""The matching service's tables: homes, waiting candidates (pseudonymous), proposals, and the
+e-mail outbox (notifications). Migrations 0001 and 0002 create them."""
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -14,10 +15,12 @@ candidates = sa.Table(
     sa.Column("case_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("client_ref", sa.String(80), nullable=False),
     sa.Column("member_id", sa.String(40), nullable=False, index=True),
-    sa.Column("profile", JSONB, nullable=False),
+    sa.Column("profile", JSONB, nullable=False),  # the intake's MatchingProfile (JSON mode)
     # waiting | proposed | housed | withdrawn
     sa.Column("status", sa.String(20), nullable=False, index=True),
     sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("first_proposed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 homes = sa.Table(
@@ -31,6 +34,10 @@ homes = sa.Table(
     sa.Column("status", sa.String(20), nullable=False, index=True),
     sa.Column("allocation_round", sa.Integer, nullable=False, server_default="0"),
     sa.Column("offered_at", sa.DateTime(timezone=True), nullable=False),
+    # The members named in the last AllocationRequested, and when (business time).
+    sa.Column("requested_members", JSONB, nullable=True),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 matches = sa.Table(
@@ -50,12 +57,44 @@ matches = sa.Table(
     sa.Column("decline_note", sa.Text, nullable=True),  # stays here: never on Kafka
     sa.Column("tenancy", JSONB, nullable=True),
     sa.Column("explanation", JSONB, nullable=False),
+    sa.Column("allocation_round", sa.Integer, nullable=True),
+    sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("declined_by", sa.String(20), nullable=True),  # corporation | client
+    sa.Column("cancel_reason", sa.String(40), nullable=True),  # intake_| home_withdrawn
+    sa.Column("client_response", sa.String(20), nullable=True),  # accepted | declined
+    sa.Column("client_responded_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("client_reason", sa.String(40), nullable=True),  # the intake's coded reason
 )
 # At most one open proposal per home and per client, enforced by the database too.
 sa.Index("uq_open_match_home", matches.c.home_id, unique=True,
          postgresql_where=matches.c.status.in_(["proposed", "accepted"]))
 sa.Index("uq_open_match_case", matches.c.case_id, unique=True,
          postgresql_where=matches.c.status.in_(["proposed", "accepted"]))
+sa.Index("ix_matches_open_deadline", matches.c.deadline,
+         postgresql_where=matches.c.status == "proposed")
+
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    # proposal_arrived | decision_reminder | proposal_decided | proposal_cancelled | ...
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("recipient_role", sa.String(20), nullable=False),  # corporation | caseworker
+    sa.Column("recipient_org", sa.String(40), nullable=False),
+    sa.Column("match_id", UUID(as_uuid=True), nullable=True, index=True),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # never personal data: references only
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),  # business time
+    # pending | sent | cancelled | undeliverable
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),  # wall time
+    sa.Column("last_error", sa.String(500), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+)
+sa.Index("ix_notifications_pending", notifications.c.due_at,
+         postgresql_where=notifications.c.status == "pending")
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

@@ -1,62 +1,81 @@
-"""What matching does with other services' events (run by the shared idempotent consumer)."""
+"""What matching does with other services' events (run by the shared idempotent consumer:
+each handler runs inside the transaction that also records the event id in the inbox)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.matching.adapters.db.tables import candidates, matches
-from services.matching.application.decide_match import end_proposal
-from services.matching.application.mediate import offer_waiting_homes, propose
+from services.matching.application.decide_match import record_client_response
+from services.matching.application.mediate import propose_on_decision, revisit_homes
+from services.matching.application.ports import Mailbox, Throughput
+from services.matching.application.register_candidate import (
+    register_candidate,
+    update_candidate,
+)
+from services.matching.application.rules import MatchingRules
+from services.matching.application.unit import Services, Unit
+from services.matching.application.withdraw import withdraw_intake
 from shared.clock import Clock
 from shared.consumer import Handler
 from shared.envelope import Envelope
 from shared.events import Event
-from shared.events.contingent import AllocationDecided
-from shared.events.intake import IntakeSubmitted, IntakeUpdated, IntakeWithdrawn
+from shared.events.contingent import AllocationDecided, ContingentSet
+from shared.events.intake import ClientResponded, IntakeSubmitted, IntakeUpdated, IntakeWithdrawn
 from shared.outbox import Outbox
 
+log = logging.getLogger(__name__)
 
-def build_handlers(outbox: Outbox, clock: Clock) -> dict[str, Handler]:
-    async def intake_submitted(session: AsyncSession, event: Event, env: Envelope) -> None:
-        assert isinstance(event, IntakeSubmitted)
-        profile = event.profile.model_dump(mode="json")
-        await session.execute(insert(candidates).values(
-            case_id=env.case_id, client_ref=event.client_ref, member_id=event.member_id,
-            profile=profile, status="waiting", submitted_at=env.occurred_at,
-        ).on_conflict_do_nothing())
-        await offer_waiting_homes(session, outbox, profile)
 
-    async def intake_updated(session: AsyncSession, event: Event, env: Envelope) -> None:
-        assert isinstance(event, IntakeUpdated)
-        profile = event.profile.model_dump(mode="json")
-        await session.execute(sa.update(candidates).where(candidates.c.case_id == env.case_id)
-                              .values(profile=profile))
-        await offer_waiting_homes(session, outbox, profile)
+def handlers_for(
+    rules: MatchingRules, mailbox: Mailbox, throughput: Throughput,
+) -> Callable[[Outbox, Clock], dict[str, Handler]]:
+    """The runtime's handler factory (it hands us its outbox and clock)."""
 
-    async def intake_withdrawn(session: AsyncSession, event: Event, env: Envelope) -> None:
-        assert isinstance(event, IntakeWithdrawn)
-        await session.execute(sa.update(candidates).where(candidates.c.case_id == env.case_id)
-                              .values(status="withdrawn"))
-        open_match = (await session.execute(
-            sa.select(matches).where(matches.c.case_id == env.case_id,
-                                     matches.c.status == "proposed").with_for_update()
-        )).one_or_none()
-        if open_match is not None:
-            await end_proposal(session, outbox, clock.now(), open_match, status="cancelled")
+    def build(outbox: Outbox, clock: Clock) -> dict[str, Handler]:
+        services = Services(outbox, rules, mailbox, throughput)
 
-    async def allocation_decided(session: AsyncSession, event: Event, env: Envelope) -> None:
-        assert isinstance(event, AllocationDecided)
-        await propose(
-            session, outbox, clock.now(), event.home_id, event.round, event.member_id,
-            explanation={"home_number": event.home_number, "skipped": event.skipped,
-                         "reason": event.reason, "allocation_event_id": str(env.event_id)},
-        )
+        def unit(session: AsyncSession) -> Unit:
+            return services.unit(session, clock.now())
 
-    return {
-        "IntakeSubmitted": intake_submitted,
-        "IntakeUpdated": intake_updated,
-        "IntakeWithdrawn": intake_withdrawn,
-        "AllocationDecided": allocation_decided,
-    }
+        async def intake_submitted(session: AsyncSession, event: Event, env: Envelope) -> None:
+            assert isinstance(event, IntakeSubmitted)
+            await register_candidate(unit(session), env.case_id, event, env.occurred_at)
+
+        async def intake_updated(session: AsyncSession, event: Event, env: Envelope) -> None:
+            assert isinstance(event, IntakeUpdated)
+            await update_candidate(unit(session), env.case_id, event)
+
+        async def intake_withdrawn(session: AsyncSession, event: Event, env: Envelope) -> None:
+            assert isinstance(event, IntakeWithdrawn)
+            outcome = await withdraw_intake(unit(session), env.case_id)
+            log.info("intake withdrawn: %s", outcome)
+
+        async def client_responded(session: AsyncSession, event: Event, env: Envelope) -> None:
+            assert isinstance(event, ClientResponded)
+            outcome = await record_client_response(unit(session), event)
+            log.info("client response: %s", outcome)
+
+        async def allocation_decided(session: AsyncSession, event: Event,
+                                     env: Envelope) -> None:
+            assert isinstance(event, AllocationDecided)
+            await propose_on_decision(unit(session), event)
+
+        async def contingent_set(session: AsyncSession, event: Event, env: Envelope) -> None:
+            assert isinstance(event, ContingentSet)  # new shares: waiting homes ask again
+            await revisit_homes(unit(session), stale_after=timedelta(0), year=event.year,
+                                force=True)
+
+        return {
+            "IntakeSubmitted": intake_submitted,
+            "IntakeUpdated": intake_updated,
+            "IntakeWithdrawn": intake_withdrawn,
+            "ClientResponded": client_responded,
+            "AllocationDecided": allocation_decided,
+            "ContingentSet": contingent_set,
+        }
+
+    return build

@@ -1,0 +1,233 @@
+"""Loading and storing the domain's immutable objects (rows ↔ Home, Candidate, MatchProposal).
+
+Locks: a use case that changes a home, a candidate or a proposal locks its row `FOR UPDATE`
+first, always in the order **home → candidate → match** (after the pool lock,
+`Unit.hold_pool`, where it takes one), so two transactions about the same things queue up
+instead of deadlocking, and the outbox receives their events in commit order (see
+shared/outbox.py on per-case order).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.matching.adapters.db.tables import candidates, homes, matches
+from services.matching.domain.candidate import (
+    AccessibilityNeed,
+    Candidate,
+    CandidateStatus,
+    ClusterPreference,
+    Risk,
+    RiskCategory,
+    Urgency,
+)
+from services.matching.domain.decline_reasons import DecidedBy, DeclineReason
+from services.matching.domain.home import (
+    AccessibilityFeature,
+    Contract,
+    ContractKind,
+    Home,
+    HomeStatus,
+)
+from services.matching.domain.proposal import (
+    CancelReason,
+    ClientAnswer,
+    ClientResponse,
+    MatchProposal,
+    ProposalStatus,
+    Tenancy,
+)
+
+Row = Any  # a SQLAlchemy Row of one of the tables
+
+# The application's home statuses (it also knows *why* a home is offered) → the domain's.
+HOME_STATUS = {
+    "waiting": HomeStatus.OFFERED,  # no member with an eligible candidate (yet)
+    "allocating": HomeStatus.OFFERED,  # the contingent has been asked who is owed it
+    "proposed": HomeStatus.PROPOSED,
+    "let": HomeStatus.LET,
+    "withdrawn": HomeStatus.WITHDRAWN,
+}
+OPEN = ("proposed", "accepted")
+
+
+# --- rows → domain ---------------------------------------------------------------------------
+
+
+def contract_from(data: dict[str, Any]) -> Contract:
+    return Contract(ContractKind(data["type"]), data.get("omklap_after_months"),
+                    data.get("term_months"))
+
+
+def home_from(home_id: uuid.UUID, corporation_id: str, year: int, offer: dict[str, Any],
+              status: str = "waiting", withdrawn_at: datetime | None = None) -> Home:
+    """A domain Home from the HomeOffered payload (JSON mode) the homes table keeps."""
+    return Home(
+        home_id=str(home_id), corporation_id=corporation_id,
+        municipality=offer["municipality"], postcode4=offer["postcode4"],
+        bedrooms=int(offer["bedrooms"]), rent=Decimal(str(offer["rent"])),
+        contract=contract_from(offer["contract"]),
+        available_from=date.fromisoformat(offer["available_from"]), contingent_year=year,
+        features=frozenset(AccessibilityFeature(f) for f in offer.get("accessibility", [])),
+        near_support_point=bool(offer.get("near_support_point", False)),
+        status=HOME_STATUS[status], withdrawn_at=withdrawn_at,
+    )
+
+
+def home_from_row(row: Row) -> Home:
+    return home_from(row.home_id, row.corporation_id, row.contingent_year, row.offer,
+                     row.status, row.withdrawn_at)
+
+
+def candidate_from(case_id: uuid.UUID, client_ref: str, member_id: str,
+                   profile: dict[str, Any], submitted_at: datetime,
+                   status: str = "waiting", withdrawn_at: datetime | None = None) -> Candidate:
+    """A domain Candidate from the intake's MatchingProfile (JSON mode: euros as strings)."""
+    return Candidate(
+        case_id=str(case_id), client_ref=client_ref, member_id=member_id,
+        adults=int(profile["household"]["adults"]),
+        children=int(profile["household"]["children"]),
+        required_bedrooms=int(profile["required_bedrooms"]),
+        monthly_income=Decimal(str(profile["monthly_income"])),
+        max_rent=Decimal(str(profile["max_rent"])),
+        urgency=Urgency(profile.get("urgency", "normal")),
+        ready_from=date.fromisoformat(profile["ready_from"]),
+        submitted_at=submitted_at,
+        accessibility_needs=frozenset(
+            AccessibilityNeed(n) for n in profile.get("accessibility_needs", [])),
+        preferred_municipalities=frozenset(profile.get("preferred_municipalities", [])),
+        excluded_municipalities=frozenset(profile.get("excluded_municipalities", [])),
+        cluster_preference=ClusterPreference(profile.get("cluster_preference", "no_preference")),
+        support_hours=int(profile.get("support_hours_per_week", 0)),
+        risks=tuple(Risk(RiskCategory(r["category"]), r["mitigation"])
+                    for r in profile.get("risks", [])),
+        status=CandidateStatus(status), withdrawn_at=withdrawn_at,
+    )
+
+
+def candidate_from_row(row: Row) -> Candidate:
+    return candidate_from(row.case_id, row.client_ref, row.member_id, row.profile,
+                          row.submitted_at, row.status, row.withdrawn_at)
+
+
+def _tenancy_from(data: dict[str, Any] | None) -> Tenancy | None:
+    if not data:
+        return None
+    return Tenancy(signed_on=date.fromisoformat(data["signed_on"]),
+                   starts_on=date.fromisoformat(data["start_date"]),
+                   contract=contract_from(data["contract"]))
+
+
+def proposal_from_row(row: Row, client_ref: str) -> MatchProposal:
+    response = None
+    if row.client_response:
+        response = ClientResponse(ClientAnswer(row.client_response), row.client_responded_at)
+    return MatchProposal(
+        match_id=str(row.match_id), home_id=str(row.home_id), case_id=str(row.case_id),
+        client_ref=client_ref, member_id=row.member_id, corporation_id=row.corporation_id,
+        proposed_at=row.proposed_at, deadline=row.deadline, status=ProposalStatus(row.status),
+        decided_at=row.decided_at, ended_at=row.ended_at,
+        decline_reason=DeclineReason(row.decline_reason) if row.decline_reason else None,
+        decline_note=row.decline_note,
+        declined_by=DecidedBy(row.declined_by) if row.declined_by else None,
+        cancel_reason=CancelReason(row.cancel_reason) if row.cancel_reason else None,
+        client_response=response, tenancy=_tenancy_from(row.tenancy),
+    )
+
+
+# --- domain → rows ---------------------------------------------------------------------------
+
+
+def contract_json(contract: Contract) -> dict[str, Any]:
+    return {"type": contract.kind.value, "omklap_after_months": contract.omklap_after_months,
+            "term_months": contract.term_months}
+
+
+def tenancy_json(tenancy: Tenancy) -> dict[str, Any]:
+    return {
+        "signed_on": tenancy.signed_on.isoformat(), "start_date": tenancy.starts_on.isoformat(),
+        "contract": contract_json(tenancy.contract),
+        "omklap_due_on": tenancy.omklap_due_on.isoformat() if tenancy.omklap_due_on else None,
+        "ends_on": tenancy.ends_on.isoformat() if tenancy.ends_on else None,
+    }
+
+
+def proposal_values(p: MatchProposal) -> dict[str, Any]:
+    """The columns a transition may change."""
+    return {
+        "status": p.status.value, "decided_at": p.decided_at, "ended_at": p.ended_at,
+        "decline_reason": p.decline_reason.value if p.decline_reason else None,
+        "decline_note": p.decline_note,
+        "declined_by": p.declined_by.value if p.declined_by else None,
+        "cancel_reason": p.cancel_reason.value if p.cancel_reason else None,
+        "client_response": p.client_response.answer.value if p.client_response else None,
+        "client_responded_at": p.client_response.recorded_at if p.client_response else None,
+        "tenancy": tenancy_json(p.tenancy) if p.tenancy else None,
+    }
+
+
+# --- loading, with locks -------------------------------------------------------------------
+
+
+async def lock_home(session: AsyncSession, home_id: uuid.UUID, *,
+                    skip_locked: bool = False) -> Row | None:
+    query = sa.select(homes).where(homes.c.home_id == home_id)
+    return (await session.execute(
+        query.with_for_update(skip_locked=skip_locked))).one_or_none()
+
+
+async def lock_candidate(session: AsyncSession, case_id: uuid.UUID) -> Row | None:
+    return (await session.execute(
+        sa.select(candidates).where(candidates.c.case_id == case_id).with_for_update()
+    )).one_or_none()
+
+
+async def get_candidate(session: AsyncSession, case_id: uuid.UUID) -> Row | None:
+    return (await session.execute(
+        sa.select(candidates).where(candidates.c.case_id == case_id))).one_or_none()
+
+
+async def get_match(session: AsyncSession, match_id: uuid.UUID, *,
+                    lock: bool = False) -> Row | None:
+    query = sa.select(matches).where(matches.c.match_id == match_id)
+    if lock:
+        query = query.with_for_update()
+    return (await session.execute(query)).one_or_none()
+
+
+async def open_match_of(session: AsyncSession, *, home_id: uuid.UUID | None = None,
+                        case_id: uuid.UUID | None = None, lock: bool = False) -> Row | None:
+    query = sa.select(matches).where(matches.c.status.in_(OPEN))
+    if home_id is not None:
+        query = query.where(matches.c.home_id == home_id)
+    if case_id is not None:
+        query = query.where(matches.c.case_id == case_id)
+    if lock:
+        query = query.with_for_update()
+    return (await session.execute(query)).one_or_none()
+
+
+async def excluded_for_home(session: AsyncSession, home_id: uuid.UUID) -> frozenset[str]:
+    """Clients whose proposal for this home ended declined or expired (not proposed again)."""
+    rows = await session.execute(
+        sa.select(matches.c.case_id).where(
+            matches.c.home_id == home_id,
+            matches.c.status.in_([ProposalStatus.DECLINED.value,
+                                  ProposalStatus.EXPIRED.value]),
+        )
+    )
+    return frozenset(str(case_id) for case_id in rows.scalars())
+
+
+async def candidates_in(session: AsyncSession, statuses: tuple[str, ...],
+                        member_id: str | None = None) -> list[Candidate]:
+    query = sa.select(candidates).where(candidates.c.status.in_(statuses))
+    if member_id is not None:
+        query = query.where(candidates.c.member_id == member_id)
+    return [candidate_from_row(r) for r in (await session.execute(query)).all()]

@@ -1,0 +1,35 @@
+"""A corporation offers a home into the contingent (HomeOffered), and matching at once asks
+the contingent who is owed it among the members with an eligible candidate.
+
+Rules: the corporation is the one in the token; the offer must make a valid domain Home
+(rent above zero, a four-digit postcode area, an intermediary contract with its omklap period,
+a temporary one with its term) or it is refused with a reason (422).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.matching.adapters.db.repository import home_from
+from services.matching.adapters.db.tables import homes
+from services.matching.application.mediate import request_allocation
+from services.matching.application.unit import Unit
+from shared.events.matching import HomeOffered
+
+
+async def offer_home(unit: Unit, corporation: str, offer: dict[str, Any]) -> uuid.UUID:
+    home_id = uuid.uuid4()
+    await unit.hold_pool()
+    event = HomeOffered(home_id=home_id, corporation_id=corporation, **offer)
+    data = event.model_dump(mode="json")
+    home_from(home_id, corporation, event.contingent_year, data)  # the domain's checks
+    await unit.session.execute(sa.insert(homes).values(
+        home_id=home_id, corporation_id=corporation, offer=data,
+        contingent_year=event.contingent_year, status="waiting", offered_at=unit.now,
+    ))
+    await unit.outbox.add(unit.session, event, case_id=home_id, occurred_at=unit.now)
+    await request_allocation(unit, home_id)
+    return home_id

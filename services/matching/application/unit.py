@@ -1,0 +1,68 @@
+"""One unit of work of matching: a transaction, its outbox, the region's rules, business time.
+
+A use case reads "open a unit, load and lock, ask the domain, store, append events, commit".
+Metric observations wait for the commit (`after_commit`), so a rolled-back or retried
+transaction is never counted twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.matching.application.ports import Mailbox, Throughput
+from services.matching.application.rules import MatchingRules
+from shared.outbox import Outbox
+
+# The key of the transaction-scoped advisory lock under which homes and candidates enter or
+# re-enter the pool (any fixed 64-bit number unique within the database).
+POOL_LOCK = 0x6D61_7463_6870_6F6F  # "matchpoo"
+
+
+@dataclass
+class Unit:
+    session: AsyncSession
+    outbox: Outbox
+    rules: MatchingRules
+    now: datetime
+    mailbox: Mailbox
+    throughput: Throughput
+    _on_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        event.listen(self.session.sync_session, "after_commit", self._committed, once=True)
+
+    async def hold_pool(self) -> None:
+        """Take turns with every other transaction that brings a home or a candidate into the
+        pool (an offer, an intake, a decline, an expiry, a withdrawal), so that a home and a
+        candidate appearing at the same moment always see each other: without it, each could
+        commit without seeing the other's uncommitted row, and the home would wait for
+        nobody. Call it first in the transaction, before any row lock: the order pool →
+        home → candidate → match then holds everywhere, and no deadlock can arise."""
+        await self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(POOL_LOCK)))
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        self._on_commit.append(action)
+
+    def _committed(self, _session: object) -> None:
+        actions, self._on_commit = self._on_commit, []
+        for action in actions:
+            action()
+
+
+@dataclass(frozen=True)
+class Services:
+    """What a unit is built from; the composition root makes one."""
+
+    outbox: Outbox
+    rules: MatchingRules
+    mailbox: Mailbox
+    throughput: Throughput
+
+    def unit(self, session: AsyncSession, now: datetime) -> Unit:
+        return Unit(session, self.outbox, self.rules, now, self.mailbox, self.throughput)

@@ -1,0 +1,108 @@
+"""Two homes processed at the same moment never propose the same candidate, and a candidate
+arriving while a home waits for the contingent's answer is not missed."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+import pytest
+
+from tests.integration.matching.support import Direct, Scenario, auth
+from tests.support.kafka import eventually
+
+pytestmark = pytest.mark.infra
+
+
+async def test_two_homes_offered_at_once_never_propose_the_same_candidate(
+    scenario: Scenario,
+) -> None:
+    s = scenario
+    member = s.member()
+    await s.contingent({member: 5})
+    only = await s.intake(member)
+    corporation = auth("corporation", s.corporation())
+    responses = await asyncio.gather(*(
+        s.http.post(f"{s.url}/homes", headers=corporation, json=s.home(postcode4=postcode))
+        for postcode in ("7511", "7512")))
+    assert [r.status_code for r in responses] == [201, 201]
+    home_ids = [r.json()["home_id"] for r in responses]
+
+    proposals = await asyncio.gather(*(s.open_proposal(h, seconds=10) for h in home_ids),
+                                     return_exceptions=True)
+    made = [p for p in proposals if isinstance(p, dict)]
+    assert len(made) == 1 and made[0]["case_id"] == str(only.case_id)
+
+    async def settled() -> bool:  # every answer of the contingent has arrived
+        return sorted([await s.home_status(h) for h in home_ids]) == ["proposed", "waiting"]
+
+    await eventually(settled)
+    open_for_client = await s.sql_value(
+        "SELECT count(*) FROM matching.matches WHERE case_id = :c "
+        "AND status IN ('proposed', 'accepted')", c=only.case_id)
+    assert open_for_client == 1
+
+
+async def test_concurrent_transactions_proposing_one_candidate_for_many_homes_propose_once(
+    scenario: Scenario,
+) -> None:
+    """The use case itself, raced in parallel transactions against the real database."""
+    s = scenario
+    member = s.member()
+    direct = Direct(s, await s.now())  # business time: the service's expiry leaves it be
+    try:
+        case_id = await direct.add_candidate(member)
+        home_ids = await direct.add_allocating_homes(6, asked=[member])
+
+        made = await asyncio.gather(*(direct.answer(h, member) for h in home_ids))
+
+        assert len([m for m in made if m is not None]) == 1
+        open_for_client = await s.sql_value(
+            "SELECT count(*) FROM matching.matches WHERE case_id = :c", c=case_id)
+        assert open_for_client == 1
+        statuses = [(await direct.home(h)).status for h in home_ids]
+        assert statuses.count("proposed") == 1
+    finally:
+        await direct.close()
+
+
+async def test_a_candidate_arriving_while_the_contingent_decides_is_not_missed(
+    scenario: Scenario,
+) -> None:
+    """The home asked about other members; meanwhile a fitting client arrived (and skipped the
+    home, whose answer was on its way). An answer naming nobody makes it ask again at once."""
+    s = scenario
+    early, late = s.member(1), s.member(2)
+    direct = Direct(s, await s.now())
+    try:
+        [home_id] = await direct.add_allocating_homes(1, asked=[early])
+        await direct.add_candidate(late)
+
+        assert await direct.answer(home_id, None) is None
+
+        home = await direct.home(home_id)
+        assert home.status == "allocating" and home.allocation_round == 2
+        assert late in home.requested_members
+    finally:
+        await direct.close()
+
+
+async def test_a_home_and_an_intake_arriving_at_the_same_moment_always_meet(
+    scenario: Scenario,
+) -> None:
+    """Each arrives in its own transaction, in parallel: whichever commits second must see
+    the other, or the home would wait for nobody."""
+    s = scenario
+    direct = Direct(s, await s.now())
+    try:
+        for attempt in range(20):
+            member = s.member(10 + attempt)
+            # each pair on a date of its own, so only this attempt's client fits this home
+            available = date(2026, 6, 1) - timedelta(days=10 * attempt)
+            home_id, _ = await asyncio.gather(
+                direct.offer(available_from=available.isoformat()),
+                direct.submit(member, ready_from=(available - timedelta(days=1)).isoformat()))
+            home = await direct.home(home_id)
+            assert member in (home.requested_members or []), f"missed on attempt {attempt}"
+    finally:
+        await direct.close()
