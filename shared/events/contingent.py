@@ -41,6 +41,20 @@ class ContingentSet(Event):
     unallocated: int = Field(default=0, ge=0)
 
 
+class MemberStanding(Frozen):
+    """One member's place in the quota rule when a home was allocated. Fractions are exact,
+    written "p/q" (a float would round the tie-breaks the coordinator must be able to check)."""
+
+    member_id: MemberId
+    share: int
+    received: int
+    ideal_to_date: str
+    deviation: str
+    allowed: bool
+    eligible: bool
+    priority: str
+
+
 @register
 class AllocationDecided(Event):
     """The contingent's answer to AllocationRequested: which member is owed the home
@@ -56,6 +70,7 @@ class AllocationDecided(Event):
     home_number: int
     skipped: bool
     reason: str = Field(max_length=500)
+    standings: list[MemberStanding] = Field(default_factory=list)  # added later: optional
 
 
 @register

@@ -113,6 +113,15 @@ async def test_intake_travels_through_all_four_services(system: RunningSystem) -
 
         await eventually(lambda: intake_status("proposed"))
 
+        # The coordinator can see why the home went where it went, down to the quota rule.
+        r = await http.get(f"{urls['matching']}/homes/{home_id}/explanation", headers=coord)
+        assert r.status_code == 200, r.text
+        contingent = r.json()["proposals"][0]["explanation"]["contingent"]
+        assert contingent["member_id"] == member
+        ranked = {s["member_id"]: s for s in contingent["standings"]}
+        assert set(ranked) == {member, other} and ranked[member]["eligible"] is True
+        assert ranked[other]["eligible"] is False  # no candidate of the other member yet
+
         # Another corporation cannot see or decide it.
         stranger = auth("corporation", f"x{run}")
         r = await http.post(f"{urls['matching']}/matches/{match['match_id']}/accept",

@@ -23,6 +23,7 @@ from shared.events.contingent import (
     ContingentNearlyUsed,
     ContingentSet,
     MemberBalanceLine,
+    MemberStanding,
     Redistributed,
     RedistributedShare,
     ShareExhausted,
@@ -71,6 +72,14 @@ def allocation_decided(
         home_number=decision.home_number if decision else 0,
         skipped=decision.skipped if decision else False,
         reason=short_reason(reason, year, home_id),
+        standings=[
+            MemberStanding(
+                member_id=s.member_id, share=s.share, received=s.received,
+                ideal_to_date=str(s.ideal_to_date), deviation=str(s.deviation),
+                allowed=s.allowed, eligible=s.eligible, priority=str(s.priority),
+            )
+            for s in decision.standings
+        ] if decision else [],
     )
 
 
