@@ -139,7 +139,7 @@ class OutboxRelay:
                 )
                 for row in rows
             ]
-            await asyncio.gather(*futures)  # type: ignore[arg-type]
+            await asyncio.gather(*futures)
             await conn.execute(
                 sa.update(t).where(t.c.id.in_([r.id for r in rows]))
                 .values(published_at=sa.func.now())
