@@ -6,6 +6,7 @@
     transferpunt token --role R --org O
     transferpunt demo [--exit]      up + the demo, then the URLs to open
     transferpunt logs SERVICE
+    transferpunt retention [--now ISO]   erase personal data past its retention period
 """
 
 from __future__ import annotations
@@ -113,6 +114,24 @@ def cmd_logs(args: argparse.Namespace) -> int:
     return 2
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    """Erase personal data past its retention period (the statistics stay)."""
+    from datetime import datetime
+
+    from services.intake.retention import run_retention
+    from shared.settings import ServiceSettings
+
+    stack = _stack()
+    settings = ServiceSettings(database_url=stack.database_url)
+    now = datetime.fromisoformat(args.now) if args.now else None
+    if now is not None and now.tzinfo is None:
+        say("error: --now needs a time zone, e.g. 2029-01-01T00:00:00+00:00")
+        return 2
+    erased = run_retention(settings, now)
+    say(f"erased the personal data of {erased} case(s) past the retention period")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from transferpunt.demo import run_demo
 
@@ -147,6 +166,9 @@ def parser() -> argparse.ArgumentParser:
     logs.add_argument("service", choices=[*SERVICE_PORTS, "kafka", "postgres"])
     logs.add_argument("--lines", type=int, default=50)
     logs.set_defaults(func=cmd_logs)
+    ret = sub.add_parser("retention", help="erase personal data past its retention period")
+    ret.add_argument("--now", default=None, help="business time, ISO-8601 (default: now)")
+    ret.set_defaults(func=cmd_retention)
     demo = sub.add_parser("demo", help="start everything and run the demo")
     demo.add_argument("--exit", action="store_true", help="stop everything afterwards")
     demo.set_defaults(func=cmd_demo)
