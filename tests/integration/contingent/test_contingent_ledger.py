@@ -26,9 +26,13 @@ async def test_an_allocation_request_is_answered_on_kafka_keyed_by_the_home(
 
     answer = await region.decided(home)
     assert answer["producer"] == "contingent" and answer["case_id"] == str(home)
+    standings = answer["data"].pop("standings")
     assert answer["data"] == {
         "home_id": str(home), "contingent_year": region.year, "round": 1, "member_id": a,
         "home_number": 1, "skipped": False, "reason": answer["data"]["reason"]}
+    # Each member's place in the quota rule at that moment, in exact fractions.
+    assert {s["member_id"]: (s["share"], s["received"], s["ideal_to_date"], s["priority"])
+            for s in standings} == {a: (6, 0, "3/5", "1/6"), b: (4, 0, "2/5", "1/4")}
     assert a in answer["data"]["reason"] and len(answer["data"]["reason"]) <= 500
     [entry] = await region.ledger_until(lambda e: kinds(e, home) == ["allocated"])
     assert (entry["member_id"], entry["event_id"], entry["event_type"], entry["round"],
