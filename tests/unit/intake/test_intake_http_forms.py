@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from intake_fakes import T0, context, details
 
-from services.intake.adapters.http.errors import _loc, api_field, rejected
+from services.intake.adapters.http.errors import api_field, rejected
 from services.intake.adapters.http.forms import IntakeIn, IntakePatch
 from services.intake.domain.details import AccessibilityNeed
 from services.intake.domain.errors import FieldError
+from shared.web import _field
 
 TODAY = T0.date()
 BODY: dict[str, Any] = {
@@ -118,9 +119,10 @@ def test_the_rent_ceiling_message_speaks_euros() -> None:
 
 
 def test_request_shape_errors_use_the_domains_list_notation() -> None:
-    assert _loc(("body", "risks", 1, "mitigation")) == "risks[1].mitigation"
-    assert _loc(("query", "limit")) == "limit"
-    assert _loc(("body",)) == "request"
+    # The shared 422 handler names fields the way the domain's errors do.
+    assert _field(("body", "risks", 1, "mitigation")) == "risks[1].mitigation"
+    assert _field(("query", "limit")) == "limit"
+    assert _field(("body",)) == "request"
 
 
 def test_money_with_more_than_two_decimals_is_refused_by_the_form() -> None:

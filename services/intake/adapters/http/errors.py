@@ -12,10 +12,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from services.intake.application.access import CaseNotFound, NotAllowed
@@ -116,22 +115,6 @@ async def _open_case_exists(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=409, content=content)
 
 
-def _loc(loc: Sequence[object]) -> str:
-    parts = list(loc)
-    if parts and parts[0] in {"body", "query", "path", "header"}:
-        parts = parts[1:]
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "request"
-
-
-async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    detail = [{"field": _loc(e["loc"]), "message": e["msg"]} for e in exc.errors()]
-    return JSONResponse(status_code=422, content={"detail": detail})
-
-
 async def _input_rejected(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InputRejected)
     return JSONResponse(status_code=422, content={"detail": exc.detail})
@@ -156,7 +139,6 @@ async def _forbidden(_: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(InputRejected, _input_rejected)
     app.add_exception_handler(OpenCaseExists, _open_case_exists)
     app.add_exception_handler(IntakeInvalid, _intake_invalid)
