@@ -4,7 +4,8 @@
     transferpunt down               stop it all
     transferpunt status             what runs where
     transferpunt token --role R --org O
-    transferpunt demo [--exit]      up + the demo, then the URLs to open
+    transferpunt demo [--exit] [--year]  up + demo region (or a simulated year) + report
+    transferpunt bench              the benchmark against raw Kafka
     transferpunt logs SERVICE
     transferpunt retention [--now ISO]   erase personal data past its retention period
 """
@@ -133,6 +134,12 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """The main job: everything up, the demo region through the real flow, the report.
+    `--year` runs the simulated U16 year on a business clock instead (see docs/STATUS.md)."""
+    if args.year:
+        from transferpunt.demo_year import main_job
+
+        return main_job(say, exit_after=args.exit)
     from transferpunt.demo import run_demo
 
     stack = _stack()
@@ -143,6 +150,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         stack.down()
         return 0
     return _wait_for_ctrl_c(stack)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """The benchmark against raw Kafka (not part of the tests)."""
+    from transferpunt.bench import bench_job
+
+    return bench_job(say, year=not args.no_year, stop_after=not args.keep_running)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -169,9 +183,15 @@ def parser() -> argparse.ArgumentParser:
     ret = sub.add_parser("retention", help="erase personal data past its retention period")
     ret.add_argument("--now", default=None, help="business time, ISO-8601 (default: now)")
     ret.set_defaults(func=cmd_retention)
-    demo = sub.add_parser("demo", help="start everything and run the demo")
+    demo = sub.add_parser("demo", help="start everything and run the demo region")
     demo.add_argument("--exit", action="store_true", help="stop everything afterwards")
+    demo.add_argument("--year", action="store_true",
+                      help="simulate a whole U16 year on a business clock (in progress)")
     demo.set_defaults(func=cmd_demo)
+    bench = sub.add_parser("bench", help="measure throughput and latency against raw Kafka")
+    bench.add_argument("--no-year", action="store_true", help="skip the simulated year")
+    bench.add_argument("--keep-running", action="store_true", help="leave the stack up")
+    bench.set_defaults(func=cmd_bench)
     return p
 
 
