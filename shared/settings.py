@@ -41,6 +41,15 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = "transferpunt-local"
     jwt_audience: str = "transferpunt"
 
+    # OIDC sign-in for the web pages (production). The token the identity provider issues
+    # is checked like any API token: jwt_algorithm RS256, jwt_jwks_url, jwt_issuer and
+    # jwt_audience above; it must carry the `role` and `org` claims.
+    oidc_discovery_url: str | None = None  # https://idp/.well-known/openid-configuration
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None  # unset: a public client (PKCE only)
+    oidc_scopes: str = "openid profile"
+    oidc_session_token: Literal["access_token", "id_token"] = "access_token"
+
     pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
 
     clock: Literal["system", "manual"] = "system"

@@ -12,6 +12,7 @@ Then the four services start as real processes, exactly as `transferpunt up` sta
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -94,9 +95,12 @@ def _wanted_services() -> list[str]:
 def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     var = tmp_path_factory.mktemp("services")
     ports = {name: free_port() for name in SERVICES}
+    # The web pages link across services: each needs the others' addresses.
+    urls = json.dumps({name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
     stack = LocalStack(var=var, service_ports=ports, external_kafka=infra.bootstrap_servers,
                        external_db=infra.database_url,
-                       extra_env={"TRANSFERPUNT_ENVIRONMENT": "test"})
+                       extra_env={"TRANSFERPUNT_ENVIRONMENT": "test",
+                                  "TRANSFERPUNT_UI_SERVICE_URLS": urls})
     procs = stack.start_services(timeout=180, only=_wanted_services())
     try:
         yield RunningSystem(infra, {p.name: p.url for p in procs},

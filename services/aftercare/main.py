@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from services.aftercare.adapters import metrics
 from services.aftercare.adapters.db import tables
 from services.aftercare.adapters.db.unit_of_work import unit_of_work_factory
+from services.aftercare.adapters.http import ui
 from services.aftercare.adapters.http.routes import router
 from services.aftercare.adapters.kafka.handlers import build_handlers
 from services.aftercare.application.alert_overdue_checkins import alert_overdue_checkins
@@ -56,7 +57,7 @@ def create_app(
     runtime.every(aftercare.sweep_seconds, overdue_checkins)
     runtime.every(aftercare.sweep_seconds, unanswered_signals)
     app = create_service_app(
-        runtime, [router], title="Transferpunt aftercare",
+        runtime, [router, ui.router], title="Transferpunt aftercare",
         description="One year of ambulant aftercare after move-in, with early warning.",
     )
     app.state.aftercare_settings = aftercare

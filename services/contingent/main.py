@@ -13,7 +13,7 @@ from services.contingent.adapters import metrics
 from services.contingent.adapters.db import tables
 from services.contingent.adapters.db.repository import SqlContingentRepository
 from services.contingent.adapters.db.unit_of_work import unit_factory
-from services.contingent.adapters.http import contingents, errors, members
+from services.contingent.adapters.http import contingents, errors, members, ui
 from services.contingent.adapters.kafka.handlers import build_handlers
 from shared.clock import Clock
 from shared.runtime import ServiceRuntime, build_runtime
@@ -45,7 +45,7 @@ def create_app(settings: ServiceSettings | None = None, clock: Clock | None = No
     )
     runtime.every(GAUGE_REFRESH_SECONDS, refresh_contingent_gauges)
     app = create_service_app(
-        runtime, [members.router, contingents.router], title="Transferpunt contingent",
+        runtime, [members.router, contingents.router, ui.router], title="Transferpunt contingent",
         description="The yearly quota, distributed fairly among the member organisations.",
     )
     app.state.units = unit_factory(runtime.sessions, runtime.outbox, runtime.clock)

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.intake.adapters.db import tables
 from services.intake.adapters.db.unit_of_work import unit_of_work
+from services.intake.adapters.http import ui
 from services.intake.adapters.http.errors import install_error_handlers
 from services.intake.adapters.http.routes import Wiring, audit_router, router
 from services.intake.adapters.kafka.handlers import build_handlers
@@ -63,7 +64,7 @@ def create_app(
         runtime.every(config.retention_interval_seconds,
                       erase_periodically(config.retention_months))
     app = create_service_app(
-        runtime, [router, audit_router], title="Transferpunt intake",
+        runtime, [router, audit_router, ui.router], title="Transferpunt intake",
         description="The caseworker's client file. Personal data never leaves this service.",
     )
     app.state.intake = Wiring(ctx=ctx, runtime=runtime)

@@ -20,6 +20,7 @@ from services.matching.adapters.email import (
     SmtpSender,
     send_due_notifications,
 )
+from services.matching.adapters.http import ui
 from services.matching.adapters.http.routes import router
 from services.matching.adapters.kafka.handlers import handlers_for
 from services.matching.adapters.metrics import PrometheusThroughput, set_waiting
@@ -130,7 +131,7 @@ def create_app(
         runtime.every(matching.job_seconds, send_email(matching))
     runtime.every(matching.revisit_seconds, revisit(services, matching))
     app = create_service_app(
-        runtime, [router], title="Transferpunt matching",
+        runtime, [router, ui.router], title="Transferpunt matching",
         description="Direct mediation between housing corporations and waiting clients.",
     )
     app.state.services = services
