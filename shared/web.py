@@ -24,6 +24,7 @@ from pydantic import AwareDatetime, BaseModel
 from shared.auth import Principal, TokenVerifier, require_role
 from shared.clock import ManualClock
 from shared.runtime import ServiceRuntime
+from shared.web_guards import RefuseNulCharacters
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,38 @@ def create_service_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Problem, _problem)
     app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(RefuseNulCharacters)
     app.include_router(plumbing_router())
     for router in routers:
         app.include_router(router)
+    _document_refusals(app)
     return app
+
+
+# What a 422 really looks like here (see _validation_error and _problem), in place of
+# FastAPI's default `{loc, msg, type}`, so clients generated from /openapi.json read it right.
+FIELD_ERROR_SCHEMA = {
+    "title": "FieldError",
+    "type": "object",
+    "properties": {
+        "field": {"type": "string", "title": "Field",
+                  "description": "the field as a form names it, e.g. `risks[1].mitigation`"},
+        "message": {"type": "string", "title": "Message"},
+    },
+    "required": ["field", "message"],
+}
+
+
+def _document_refusals(app: FastAPI) -> None:
+    default = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema is None:
+            schema = default()
+            components = schema.get("components", {}).get("schemas", {})
+            if "ValidationError" in components:
+                components["ValidationError"] = FIELD_ERROR_SCHEMA
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
