@@ -51,7 +51,8 @@ async def request_allocation(
     stale_after: timedelta | None = None,
 ) -> bool:
     """Ask the contingent who is owed this home among the members with an eligible candidate;
-    a home nobody is eligible for waits. Returns whether a request went out.
+    a home nobody is eligible for waits (after one request naming nobody, if an earlier
+    request may have left it allocated). Returns whether a request went out.
 
     `only_if_changed`: ask only when the set of members differs from the last request (or
     that request is older than `stale_after`) — so a home whose answer would be the same is
@@ -72,10 +73,14 @@ async def request_allocation(
             return False
         if not changed and not stale:
             return False
-    if not members:
+    if not members and not row.requested_members:
         await unit.session.execute(sa.update(homes).where(homes.c.home_id == home_id).values(
             status="waiting", requested_members=[], requested_at=unit.now))
         return False
+    # Nobody eligible, but the last request named members: the contingent may still hold the
+    # home for one of them (their proposal fell through, or they had nobody left). Asking
+    # with no members releases it there — the member's share is not spent on a home nobody
+    # is proposed — and the answer (nobody) lets the home wait.
     next_round = row.allocation_round + 1
     await unit.session.execute(sa.update(homes).where(homes.c.home_id == home_id).values(
         status="allocating", allocation_round=next_round, requested_members=members,
