@@ -6,6 +6,8 @@ view of where the client stands).
   back to waiting, keeping the original waiting time. A decline that matching recorded as the
   client's is the client's "no".
 - `TenancyStarted` → housed; `AftercareCompleted` → closed, and the retention period starts.
+  Also for a withdrawn case: the withdrawal and the signed lease crossed on their way (the
+  corporation recorded it before matching heard of the withdrawal), and the lease is a fact.
 
 Events about a proposal that has already ended here (the caseworker recorded the client's
 "no" first; the intake was withdrawn while matching proposed) are stale and change nothing.

@@ -258,12 +258,33 @@ class Intake:
 
     def mark_housed(self, match_id: str, tenancy_start: date, now: datetime) -> None:
         """The tenancy started (TenancyStarted); aftercare begins."""
+        if self.status is IntakeStatus.WITHDRAWN and self.personal_data_erased_at is None:
+            self._housed_after_withdrawal(match_id, tenancy_start, now)
+            return
         # No recorded "yes" is required: a "no" would already have ended the proposal, and the
         # corporation may record the tenancy before the caseworker records the client's answer.
         proposal = self._current_proposal(match_id, "record a tenancy for")
         self._end_current(proposal, ProposalOutcome.HOUSED, now)
         self._move(IntakeStatus.HOUSED, now, "mark as housed")
         self.tenancy_start = tenancy_start
+
+    def _housed_after_withdrawal(self, match_id: str, tenancy_start: date, now: datetime) -> None:
+        """The signed tenancy overtook the withdrawal: the caseworker withdrew the intake while
+        the corporation, not yet told, recorded the lease. The client lives in the home and
+        aftercare has begun, so the fact wins: the case is housed after all; the withdrawal
+        stays in the history (and its reason on the case) for the caseworker to see."""
+        for index in range(len(self.proposals) - 1, -1, -1):
+            if self.proposals[index].match_id == match_id:
+                self.proposals[index] = replace(
+                    self.proposals[index], outcome=ProposalOutcome.HOUSED, ended_at=now)
+                break
+        else:  # proposed after the withdrawal, so the proposal was ignored here as stale
+            self.proposals.append(Proposal(match_id=match_id, proposed_at=now,
+                                           outcome=ProposalOutcome.HOUSED, ended_at=now))
+        self.history.append(StatusChange(self.status, IntakeStatus.HOUSED, now))
+        self.status = IntakeStatus.HOUSED
+        self.tenancy_start = tenancy_start
+        self.ended_at = None  # the retention period starts when aftercare ends, as for anyone
 
     def close(self, now: datetime) -> None:
         """Aftercare ended (AftercareCompleted); the retention period starts now."""

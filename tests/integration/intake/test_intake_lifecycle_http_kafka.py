@@ -180,6 +180,31 @@ async def test_withdrawing_a_proposed_case_releases_it_at_matching(intakes: Inta
     assert (await intakes.get(member, case_id))["status"] == "withdrawn"
 
 
+async def test_a_tenancy_that_overtook_the_withdrawal_is_recorded_not_dead_lettered(
+    intakes: Intakes,
+) -> None:
+    """The caseworker withdraws while the corporation, not yet told, records the signed lease:
+    the tenancy is a fact, so the case becomes housed (it used to be dead-lettered)."""
+    member = new_member()
+    caseworker = token("caseworker", member)
+    intake = await intakes.open(member)
+    case_id, match_id = intake["case_id"], uuid.uuid4()
+    await intakes.act_as(proposal(intake, match_id), case_id)
+    await intakes.status_becomes(member, case_id, "proposed")
+    r = await intakes.http.post(f"{intakes.url}/intakes/{case_id}/withdraw",
+                                headers=caseworker, json={"reason": "client_request"})
+    assert r.status_code == 200 and r.json()["status"] == "withdrawn", r.text
+
+    await intakes.act_as(TenancyStarted(
+        match_id=match_id, home_id=uuid.uuid4(), client_ref=intake["client_ref"],
+        member_id=member, corporation_id="c-test", municipality="Utrecht",
+        contingent_year=2001, signed_on=date(2041, 6, 1), start_date=date(2041, 7, 1),
+        contract=Contract(type="own_name"), intake_submitted_at=NOW), case_id)
+    case = await intakes.status_becomes(member, case_id, "housed")
+    assert case["tenancy_start"] == "2041-07-01"
+    assert case["proposals"][-1]["outcome"] == "housed"
+
+
 async def test_home_withdrawn_before_tenancy_sends_the_client_back_to_waiting(
     intakes: Intakes,
 ) -> None:

@@ -93,6 +93,8 @@ ALLOWED: dict[tuple[IntakeStatus, str], IntakeStatus] = {
     (S.PROPOSED, "mark_housed"): S.HOUSED,
     (S.PROPOSED, "withdraw"): S.WITHDRAWN,
     (S.HOUSED, "close"): S.CLOSED,
+    # A signed tenancy that overtook the withdrawal on its way to matching: the fact wins.
+    (S.WITHDRAWN, "mark_housed"): S.HOUSED,
 }
 
 EVERY_CASE = [(status, action) for status in IntakeStatus for action in ACTIONS]
@@ -224,6 +226,36 @@ def test_housing_records_the_tenancy_start_and_ends_the_proposal() -> None:
     assert intake.tenancy_start == date(2026, 4, 1)
     assert intake.proposals[-1].outcome is ProposalOutcome.HOUSED
     assert intake.ended_at is None
+
+
+def test_a_tenancy_that_overtook_the_withdrawal_houses_the_client_after_all() -> None:
+    intake = intake_in(S.PROPOSED)
+    intake.withdraw(WithdrawalReason.HOUSED_ELSEWHERE, at(4))
+    intake.mark_housed(MATCH, date(2026, 4, 1), at(5))
+    assert intake.status is S.HOUSED and intake.tenancy_start == date(2026, 4, 1)
+    assert [p.outcome for p in intake.proposals] == [ProposalOutcome.HOUSED]
+    assert [(c.from_status, c.to_status) for c in intake.history][-2:] == [
+        (S.PROPOSED, S.WITHDRAWN), (S.WITHDRAWN, S.HOUSED)]
+    assert intake.ended_at is None  # retention waits for the end of aftercare
+    intake.close(at(400))
+    assert intake.status is S.CLOSED
+
+
+def test_a_tenancy_for_a_proposal_never_seen_here_is_recorded_with_it() -> None:
+    intake = intake_in(S.SUBMITTED)
+    intake.withdraw(WithdrawalReason.CLIENT_REQUEST, at(4))
+    intake.mark_housed("match-late", date(2026, 4, 1), at(6))
+    assert intake.status is S.HOUSED
+    assert [(p.match_id, p.outcome) for p in intake.proposals] == [
+        ("match-late", ProposalOutcome.HOUSED)]
+
+
+def test_an_erased_withdrawn_case_takes_no_tenancy() -> None:
+    intake = intake_in(S.WITHDRAWN)
+    intake.personal_data_erased_at = at(900)
+    with pytest.raises(TransitionNotAllowed):
+        intake.mark_housed(MATCH, date(2026, 4, 1), at(901))
+    assert intake.status is S.WITHDRAWN
 
 
 def test_closing_starts_the_retention_period() -> None:
