@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from shared.ui.api import FieldProblem
+from shared.ui.api import Answer, FieldProblem
 
 FormValues = Mapping[str, Sequence[str]]
 _INDEX = re.compile(r"\[\d+\]$")
@@ -93,6 +94,29 @@ class FormState:
         names = list(fields)
         self.problems = [_placed(p, names) for p in problems]
         return self
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A form the page sent on to the API (`Page.send`): the API's answer, and what to show
+    when it was refused."""
+
+    answer: Answer
+    form: FormState  # what the person sent, with a 422's problems at their fields
+
+    @property
+    def ok(self) -> bool:
+        return self.answer.ok
+
+    @property
+    def status(self) -> int:
+        return self.answer.status
+
+    @property
+    def refusal(self) -> str:
+        """The refusal to show above the form: none for a 422 (its problems sit at the
+        fields), the API's message for any other."""
+        return "" if self.answer.status == 422 else self.answer.message
 
 
 def _placed(problem: FieldProblem, names: list[str]) -> FieldProblem:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -31,7 +31,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from shared.auth import Role
 from shared.ui.api import Api, Refused, ServiceFailed
 from shared.ui.formatting import REGION_TZ, Formatter
-from shared.ui.forms import field_id
+from shared.ui.forms import FormState, Sent, field_id
 from shared.ui.i18n import Translator
 from shared.ui.session import (
     LANGUAGE_COOKIE,
@@ -169,6 +169,15 @@ class Page:
         if not csrf_matches(self.session, form.get("csrf")):  # type: ignore[arg-type]
             raise FormRejected()
         return form
+
+    async def send(self, path: str, body: Callable[[Any], Any] | None = None,
+                   fields: Iterable[str] = ()) -> Sent:
+        """Post the submitted form (its CSRF token checked) to the API as `body(form)`: the
+        answer, and the form as sent with a 422's problems placed at `fields` (the names of
+        the fields the page shows), to show it again when refused."""
+        form = await self.form()
+        answer = await self.api.post(path, body(form) if body else None)
+        return Sent(answer, FormState.from_form(form).with_problems(answer.problems, fields))
 
     def redirect(self, path: str, done: str | None = None) -> RedirectResponse:
         """After a successful POST: see the result (303, so a reload does not resend)."""

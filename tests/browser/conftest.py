@@ -17,6 +17,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, async_playwright
 
 from shared.topics import SERVICES
+from tests.browser.support import World
 from tests.conftest import RunningSystem
 
 CHROMIUM = "/usr/bin/chromium"
@@ -64,3 +65,11 @@ async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
     ctx.set_default_timeout(15_000)
     yield ctx
     await ctx.close()
+
+
+@pytest.fixture
+async def world(ui_system: RunningSystem) -> AsyncIterator[World]:
+    """Prepares a test's starting point through the services' APIs."""
+    made = World(ui_system.urls)
+    yield made
+    await made.close()

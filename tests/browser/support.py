@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Page, expect
+from playwright.async_api import BrowserContext, Page, expect
 
 from shared.auth import mint_token
 from shared.settings import ServiceSettings
@@ -25,6 +25,9 @@ from tests.support.kafka import eventually
 SCREENSHOTS = Path(os.environ.get("TRANSFERPUNT_SCREENSHOTS")
                    or Path(tempfile.gettempdir()) / "transferpunt-screenshots")
 BLOCKING_IMPACTS = ("serious", "critical")
+# The person each role signs in as.
+PEOPLE = {"caseworker": "Anna Consulent", "corporation": "Bram Verhuur",
+          "supporter": "Chris Begeleider", "coordinator": "Dana Coördinator"}
 # Years other suites do not pick blindly (e2e and matching's integration tests take 2030-2099
 # without asking); a home counts in a year up to 2100, so the pages' tests ask for a free one.
 YEARS = range(2000, 2030)
@@ -58,6 +61,14 @@ async def sign_in(page: Page, base_url: str, *, role: str, org: str, name: str,
     await page.locator("#f-name").fill(name)
     await page.get_by_role("button", name="Aanmelden").click()
     await expect(page.locator(".account__who")).to_contain_text(name)
+
+
+async def signed_in(context: BrowserContext, base_url: str, role: str, org: str,
+                    next_path: str = "/ui") -> Page:
+    """A new tab, signed in as the role's person (PEOPLE) for `org`, on `next_path`."""
+    page = await context.new_page()
+    await sign_in(page, base_url, role=role, org=org, name=PEOPLE[role], next_path=next_path)
+    return page
 
 
 async def assert_accessible(page: Page) -> None:

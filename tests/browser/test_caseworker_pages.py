@@ -5,7 +5,6 @@ the client's answer, and withdrawal after a confirmation."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
@@ -17,7 +16,7 @@ from tests.browser.support import (
     no_stack_trace,
     reload_until,
     screenshot,
-    sign_in,
+    signed_in,
     today,
 )
 from tests.conftest import RunningSystem
@@ -25,17 +24,12 @@ from tests.conftest import RunningSystem
 pytestmark = pytest.mark.infra
 
 
-@pytest.fixture
-async def world(ui_system: RunningSystem) -> AsyncIterator[World]:
-    made = World(ui_system.urls)
-    yield made
-    await made.close()
-
-
-async def caseworker(context: BrowserContext, url: str, run: Run, next_path: str) -> Page:
-    page = await context.new_page()
-    await sign_in(page, url, role="caseworker", org=run.member(), name="Anna Consulent",
-                  next_path=next_path)
+async def intake_form(context: BrowserContext, url: str, run: Run, *,
+                      filled: bool = True) -> Page:
+    """The intake form, for a caseworker of the run's member; `filled`: filled in validly."""
+    page = await signed_in(context, url, "caseworker", run.member(), "/ui/intakes/new")
+    if filled:
+        await fill_valid_intake(page, f"K{run.id}")
     return page
 
 
@@ -58,7 +52,7 @@ async def test_intake_form_shows_each_refusal_next_to_its_field_and_keeps_the_in
     ui_system: RunningSystem, context: BrowserContext,
 ) -> None:
     run = Run()
-    page = await caseworker(context, ui_system.urls["intake"], run, "/ui/intakes/new")
+    page = await intake_form(context, ui_system.urls["intake"], run, filled=False)
     await assert_accessible(page)
     await screenshot(page, "intake-form")
 
@@ -103,9 +97,7 @@ async def test_intake_form_shows_each_refusal_next_to_its_field_and_keeps_the_in
 async def test_a_type_error_is_shown_at_the_field_in_dutch(
     ui_system: RunningSystem, context: BrowserContext,
 ) -> None:
-    run = Run()
-    page = await caseworker(context, ui_system.urls["intake"], run, "/ui/intakes/new")
-    await fill_valid_intake(page, f"K{run.id}")
+    page = await intake_form(context, ui_system.urls["intake"], Run())
     await page.locator("#f-household-adults").fill("twee")
     await page.get_by_role("button", name="Intake indienen").click()
     await expect(page.locator("#f-household-adults-error")).to_contain_text("heel getal")
@@ -115,9 +107,7 @@ async def test_a_type_error_is_shown_at_the_field_in_dutch(
 async def test_caseworker_submits_an_intake_sees_it_waiting_and_withdraws_it_after_confirming(
     ui_system: RunningSystem, context: BrowserContext,
 ) -> None:
-    run = Run()
-    page = await caseworker(context, ui_system.urls["intake"], run, "/ui/intakes/new")
-    await fill_valid_intake(page, f"K{run.id}")
+    page = await intake_form(context, ui_system.urls["intake"], Run())
     await page.get_by_role("button", name="Intake indienen").click()
 
     await expect(page.locator(".notice--success")).to_contain_text("De intake is ingediend")
@@ -158,7 +148,8 @@ async def test_case_page_shows_the_proposal_and_records_the_clients_answer(
     home_id = await world.offer_home(run.corporation, year)
     match = await world.proposal(run.corporation, home_id)
 
-    page = await caseworker(context, ui_system.urls["intake"], run, f"/ui/intakes/{case_id}")
+    page = await signed_in(context, ui_system.urls["intake"], "caseworker", run.member(),
+                           f"/ui/intakes/{case_id}")
     await reload_until(page, ".summary >> nth=0", "woning voorgedragen")
     proposals = page.locator("table", has=page.locator("th", has_text="Voordracht"))
     await expect(proposals).to_contain_text("loopt")

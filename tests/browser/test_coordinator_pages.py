@@ -5,7 +5,6 @@ redistribution and close behind a confirmation."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,25 +16,11 @@ from tests.browser.support import (
     assert_accessible,
     reload_until,
     screenshot,
-    sign_in,
+    signed_in,
 )
 from tests.conftest import RunningSystem
 
 pytestmark = pytest.mark.infra
-
-
-@pytest.fixture
-async def world(ui_system: RunningSystem) -> AsyncIterator[World]:
-    made = World(ui_system.urls)
-    yield made
-    await made.close()
-
-
-async def coordinator(context: BrowserContext, url: str, next_path: str) -> Page:
-    page = await context.new_page()
-    await sign_in(page, url, role="coordinator", org="region", name="Dana Coördinator",
-                  next_path=next_path)
-    return page
 
 
 def line(page: Page, member: str) -> tuple[object, ...]:
@@ -50,7 +35,8 @@ async def test_coordinator_sees_the_quota_move_and_opens_the_explanation(
     run = Run()
     first, second = run.member(1), run.member(2)
     year = await world.contingent({first: 6, second: 4})
-    page = await coordinator(context, ui_system.urls["contingent"], f"/ui/contingent/{year}")
+    page = await signed_in(context, ui_system.urls["contingent"], "coordinator", "region",
+                           f"/ui/contingent/{year}")
     used, in_flight, remaining = line(page, first)
     await expect(used).to_have_text("0")
     await expect(remaining).to_have_text("6")
@@ -123,7 +109,8 @@ async def test_redistribution_and_close_ask_for_confirmation_first(
 ) -> None:
     run = Run()
     year = await world.contingent({run.member(1): 3, run.member(2): 5}, total=4)
-    page = await coordinator(context, ui_system.urls["contingent"], f"/ui/contingent/{year}")
+    page = await signed_in(context, ui_system.urls["contingent"], "coordinator", "region",
+                           f"/ui/contingent/{year}")
 
     await page.get_by_role("link", name="Herverdelen").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Herverdelen")

@@ -4,10 +4,9 @@ the warm handover, accept and record the tenancy, decline with a reason, report 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, expect
 
 from tests.browser.support import (
     Run,
@@ -16,26 +15,12 @@ from tests.browser.support import (
     no_stack_trace,
     reload_until,
     screenshot,
-    sign_in,
+    signed_in,
     today,
 )
 from tests.conftest import RunningSystem
 
 pytestmark = pytest.mark.infra
-
-
-@pytest.fixture
-async def world(ui_system: RunningSystem) -> AsyncIterator[World]:
-    made = World(ui_system.urls)
-    yield made
-    await made.close()
-
-
-async def corporation(context: BrowserContext, url: str, run: Run, next_path: str) -> Page:
-    page = await context.new_page()
-    await sign_in(page, url, role="corporation", org=run.corporation, name="Bram Verhuur",
-                  next_path=next_path)
-    return page
 
 
 async def test_corporation_offers_a_home_accepts_the_proposal_and_records_the_tenancy(
@@ -45,7 +30,8 @@ async def test_corporation_offers_a_home_accepts_the_proposal_and_records_the_te
     year = await world.contingent({run.member(): 3})
     case_id = await world.intake(run.member(), household={"adults": 1, "children": 1})
 
-    page = await corporation(context, ui_system.urls["matching"], run, "/ui/homes/new")
+    page = await signed_in(context, ui_system.urls["matching"], "corporation", run.corporation,
+                           "/ui/homes/new")
     await assert_accessible(page)
     await screenshot(page, "offer-home")
     await page.locator("#f-municipality").fill("Utrecht")
@@ -113,9 +99,8 @@ async def test_corporation_offers_a_home_accepts_the_proposal_and_records_the_te
 
     # The caseworker (another person, another browser) sees the case housed.
     other = await browser.new_context(locale="nl-NL")
-    caseworker = await other.new_page()
-    await sign_in(caseworker, ui_system.urls["intake"], role="caseworker", org=run.member(),
-                  name="Anna Consulent", next_path=f"/ui/intakes/{case_id}")
+    caseworker = await signed_in(other, ui_system.urls["intake"], "caseworker", run.member(),
+                                 f"/ui/intakes/{case_id}")
     await reload_until(caseworker, ".summary >> nth=0", "gehuisvest")
     await expect(caseworker.locator("tbody tr").first).to_contain_text("gehuisvest")
     await other.close()
@@ -130,8 +115,8 @@ async def test_corporation_declines_with_a_coded_reason_and_other_needs_a_note(
     home_id = await world.offer_home(run.corporation, year)
     match = await world.proposal(run.corporation, home_id)
 
-    page = await corporation(context, ui_system.urls["matching"], run,
-                             f"/ui/proposals/{match['match_id']}")
+    page = await signed_in(context, ui_system.urls["matching"], "corporation", run.corporation,
+                           f"/ui/proposals/{match['match_id']}")
     await page.get_by_label("andere reden").check()
     await page.get_by_role("button", name="Voorstel afwijzen").click()
     await expect(page.locator("#f-note-error")).to_contain_text("note")
@@ -151,8 +136,8 @@ async def test_corporation_reports_a_signal_on_a_let_home(
     housed = await world.house(run.member(), run.corporation, year)
     await world.trajectory(run.member(), housed["case_id"])
 
-    page = await corporation(context, ui_system.urls["matching"], run,
-                             f"/ui/proposals/{housed['match_id']}")
+    page = await signed_in(context, ui_system.urls["matching"], "corporation", run.corporation,
+                           f"/ui/proposals/{housed['match_id']}")
     await page.get_by_role("link", name="Signaal melden").click()  # on to aftercare
     await expect(page).to_have_url(re.compile(r"/ui/signals/new\?home_id="))
     await expect(page.locator("#f-home_id")).to_have_value(housed["home_id"])

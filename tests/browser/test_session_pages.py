@@ -11,7 +11,7 @@ from playwright.async_api import BrowserContext, expect
 
 from shared.auth import mint_token
 from shared.settings import ServiceSettings
-from tests.browser.support import Run, assert_accessible, no_stack_trace, screenshot, sign_in
+from tests.browser.support import Run, assert_accessible, no_stack_trace, screenshot, signed_in
 from tests.conftest import RunningSystem
 
 pytestmark = pytest.mark.infra
@@ -55,9 +55,7 @@ async def test_sign_in_form_shows_what_is_missing_next_to_the_field(
 async def test_one_sign_in_serves_the_pages_of_all_four_services(
     ui_system: RunningSystem, context: BrowserContext,
 ) -> None:
-    page = await context.new_page()
-    await sign_in(page, ui_system.urls["intake"], role="coordinator", org="region",
-                  name="Dana Coördinator")
+    page = await signed_in(context, ui_system.urls["intake"], "coordinator", "region")
     for service in ("matching", "contingent", "aftercare"):
         await page.goto(f"{ui_system.urls[service]}/ui")
         await expect(page.locator(".account__who")).to_contain_text("Dana Coördinator")
@@ -77,9 +75,7 @@ async def test_one_sign_in_serves_the_pages_of_all_four_services(
 async def test_a_page_for_another_role_says_so_instead_of_failing(
     ui_system: RunningSystem, context: BrowserContext,
 ) -> None:
-    page = await context.new_page()
-    await sign_in(page, ui_system.urls["contingent"], role="corporation", org="c01",
-                  name="Bram Verhuur")
+    page = await signed_in(context, ui_system.urls["contingent"], "corporation", "c01")
     response = await page.goto(f"{ui_system.urls['contingent']}/ui/contingent")
     assert response is not None and response.status == 403
     await expect(page.locator("main")).to_contain_text("Deze pagina is voor: coördinator")
@@ -90,10 +86,7 @@ async def test_a_page_for_another_role_says_so_instead_of_failing(
 async def test_an_unknown_case_is_a_plain_not_found_page(
     ui_system: RunningSystem, context: BrowserContext,
 ) -> None:
-    run = Run()
-    page = await context.new_page()
-    await sign_in(page, ui_system.urls["intake"], role="caseworker", org=run.member(),
-                  name="Anna Consulent")
+    page = await signed_in(context, ui_system.urls["intake"], "caseworker", Run().member())
     for path in ("/ui/intakes/00000000-0000-4000-8000-000000000000", "/ui/intakes/not-a-case"):
         response = await page.goto(f"{ui_system.urls['intake']}{path}")
         assert response is not None and response.status == 404
@@ -104,10 +97,7 @@ async def test_an_unknown_case_is_a_plain_not_found_page(
 async def test_a_form_posted_without_the_pages_token_is_refused(
     ui_system: RunningSystem, context: BrowserContext,
 ) -> None:
-    run = Run()
-    page = await context.new_page()
-    await sign_in(page, ui_system.urls["intake"], role="caseworker", org=run.member(),
-                  name="Anna Consulent")
+    page = await signed_in(context, ui_system.urls["intake"], "caseworker", Run().member())
     response = await page.request.post(f"{ui_system.urls['intake']}/ui/intakes/new",
                                        form={"client.name": "X", "action": "submit"})
     assert response.status == 400
@@ -117,10 +107,8 @@ async def test_a_form_posted_without_the_pages_token_is_refused(
 async def test_pages_switch_to_english_and_stay_english(
     ui_system: RunningSystem, context: BrowserContext,
 ) -> None:
-    run = Run()
-    page = await context.new_page()
-    await sign_in(page, ui_system.urls["intake"], role="caseworker", org=run.member(),
-                  name="Anna Consulent", next_path="/ui/intakes/new")
+    page = await signed_in(context, ui_system.urls["intake"], "caseworker", Run().member(),
+                           "/ui/intakes/new")
     await page.get_by_role("link", name="English").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("New intake")
     await expect(page.locator("html")).to_have_attribute("lang", "en")

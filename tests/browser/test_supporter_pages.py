@@ -4,7 +4,6 @@ closing the year with an outcome."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -17,19 +16,12 @@ from tests.browser.support import (
     bearer,
     no_stack_trace,
     screenshot,
-    sign_in,
+    signed_in,
     today,
 )
 from tests.conftest import RunningSystem
 
 pytestmark = pytest.mark.infra
-
-
-@pytest.fixture
-async def world(ui_system: RunningSystem) -> AsyncIterator[World]:
-    made = World(ui_system.urls)
-    yield made
-    await made.close()
 
 
 async def test_supporter_sees_signals_first_records_a_check_in_and_closes_the_year(
@@ -47,9 +39,8 @@ async def test_supporter_sees_signals_first_records_a_check_in_and_closes_the_ye
                                     "description": "Buren klagen over geluid 's nachts."})
     assert r.status_code == 201, r.text
 
-    page = await context.new_page()
-    await sign_in(page, ui_system.urls["aftercare"], role="supporter", org=run.member(),
-                  name="Chris Begeleider", next_path="/ui/trajectories")
+    page = await signed_in(context, ui_system.urls["aftercare"], "supporter", run.member(),
+                           "/ui/trajectories")
     attention = page.locator("table", has=page.locator("caption", has_text="aandacht"))
     await expect(attention.locator("tbody tr")).to_have_count(1)
     await expect(attention).to_contain_text("signaal open")

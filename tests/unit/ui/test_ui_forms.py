@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from starlette.datastructures import FormData
 
-from shared.ui.api import FieldProblem
+from shared.ui.api import Answer, FieldProblem
 from shared.ui.formatting import Formatter
-from shared.ui.forms import FormState, field_id, money, whole
+from shared.ui.forms import FormState, Sent, field_id, money, whole
 from shared.ui.session import safe_next
 
 
@@ -34,6 +34,17 @@ def test_the_summary_names_the_field_each_problem_belongs_to() -> None:
     assert form.field_of(form.problems[0]) == "client.bsn"
     assert form.label_of("client.bsn") == "BSN"
     assert form.field_of(form.problems[1]) is None
+
+
+def test_a_refused_form_shows_a_422_at_its_fields_and_any_other_refusal_above_it() -> None:
+    posted = FormState.from_form(FormData([("reason", "")]))
+    invalid = Answer(422, {"detail": [{"field": "reason", "message": "Field required"}]}, "")
+    sent = Sent(invalid, posted.with_problems(invalid.problems, ("reason",)))
+    assert (sent.ok, sent.status, sent.refusal) == (False, 422, "")
+    assert [p.message for p in sent.form.errors("reason")] == ["Field required"]
+    conflict = Sent(Answer(409, {"detail": "the case is already closed"}, ""), posted)
+    assert (conflict.status, conflict.refusal) == (409, "the case is already closed")
+    assert Sent(Answer(201, {}, ""), posted).ok
 
 
 def test_typed_values_come_back_including_every_ticked_box() -> None:

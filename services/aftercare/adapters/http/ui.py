@@ -84,52 +84,48 @@ async def trajectory(trajectory_id: UUID, page: Reader) -> Response:
 
 @router.post("/ui/trajectories/{trajectory_id}/checkins")
 async def record_checkin(trajectory_id: UUID, page: Supporter) -> Response:
-    form = await page.form()
-    answer = await page.api.post(f"/trajectories/{trajectory_id}/checkins", checkin_body(form))
-    if answer.ok:
+    sent = await page.send(f"/trajectories/{trajectory_id}/checkins", checkin_body,
+                           CHECKIN_FIELDS)
+    if sent.ok:
         return page.redirect(f"/ui/trajectories/{trajectory_id}", "checkin_recorded")
-    state = FormState.from_form(form).with_problems(answer.problems, CHECKIN_FIELDS)
-    return await _trajectory_page(page, trajectory_id, form=state, status=answer.status,
-                                  refusal="" if answer.status == 422 else answer.message)
+    return await _trajectory_page(page, trajectory_id, form=sent.form, status=sent.status,
+                                  refusal=sent.refusal)
 
 
-def _completion_page(page: Page, trajectory: dict[str, Any], form: FormState, *,
-                     http_status: int = 200, refusal: str = "") -> Response:
-    return page.render("aftercare/complete.html", http_status=http_status, tr=trajectory,
+async def _completion_page(page: Page, trajectory_id: UUID, form: FormState, *,
+                           status: int = 200, refusal: str = "") -> Response:
+    trajectory = await page.api.data(f"/trajectories/{trajectory_id}")
+    return page.render("aftercare/complete.html", http_status=status, tr=trajectory,
                        form=form, outcomes=OUTCOMES, refusal=refusal)
 
 
 @router.get("/ui/trajectories/{trajectory_id}/complete")
 async def confirm_completion(trajectory_id: UUID, page: Supporter) -> Response:
-    trajectory = await page.api.data(f"/trajectories/{trajectory_id}")
-    return _completion_page(page, trajectory, FormState())
+    return await _completion_page(page, trajectory_id, FormState())
 
 
 @router.post("/ui/trajectories/{trajectory_id}/complete")
 async def complete(trajectory_id: UUID, page: Supporter) -> Response:
     """Afsluiting: the year ends with an outcome (confirmed first: it cannot be undone)."""
-    form = await page.form()
-    answer = await page.api.post(f"/trajectories/{trajectory_id}/complete",
-                                 without_empty({"outcome": text(form, "outcome")}))
-    if answer.ok:
+    sent = await page.send(f"/trajectories/{trajectory_id}/complete",
+                           lambda form: without_empty({"outcome": text(form, "outcome")}),
+                           ("outcome",))
+    if sent.ok:
         return page.redirect(f"/ui/trajectories/{trajectory_id}", "completed")
-    trajectory = await page.api.data(f"/trajectories/{trajectory_id}")
-    state = FormState.from_form(form).with_problems(answer.problems, ("outcome",))
-    return _completion_page(page, trajectory, state, http_status=answer.status,
-                            refusal="" if answer.status == 422 else answer.message)
+    return await _completion_page(page, trajectory_id, sent.form, status=sent.status,
+                                  refusal=sent.refusal)
 
 
 @router.post("/ui/signals/{signal_id}/acknowledge")
 async def acknowledge_signal(signal_id: UUID, page: Supporter) -> Response:
-    form = await page.form()
-    back = str(form.get("trajectory_id") or "")
-    answer = await page.api.post(f"/signals/{signal_id}/acknowledge")
+    sent = await page.send(f"/signals/{signal_id}/acknowledge")
+    back = sent.form.value("trajectory_id")
     target = f"/ui/trajectories/{UUID(back)}" if back else "/ui/signals"
-    if answer.ok:
+    if sent.ok:
         return page.redirect(target, "signal_picked_up")
     if back:
-        return await _trajectory_page(page, UUID(back), status=answer.status,
-                                      refusal=answer.message)
+        return await _trajectory_page(page, UUID(back), status=sent.status,
+                                      refusal=sent.answer.message)
     return page.redirect(target)
 
 
@@ -153,19 +149,19 @@ async def new_signal(page: Corporation, home_id: str | None = None) -> Response:
     return _signal_form(page, FormState(defaults={"home_id": home_id, "kind": "rent_arrears"}))
 
 
-@router.post("/ui/signals/new")
-async def report_signal(page: Corporation) -> Response:
-    form = await page.form()
+def signal_body(form: Any) -> dict[str, Any]:
     kind = text(form, "kind")
-    body = without_empty({
+    return without_empty({
         "kind": kind, "home_id": text(form, "home_id"),
         "months_owed": whole(form, "months_owed") if kind == "rent_arrears" else None,
         "description": text(form, "description") or "",
     })
-    answer = await page.api.post("/signals", body)
-    if answer.status == 201:
+
+
+@router.post("/ui/signals/new")
+async def report_signal(page: Corporation) -> Response:
+    sent = await page.send("/signals", signal_body,
+                           ("kind", "months_owed", "home_id", "description"))
+    if sent.ok:  # 201
         return page.redirect("/ui/signals", "signal_reported")
-    state = FormState.from_form(form).with_problems(
-        answer.problems, ("kind", "months_owed", "home_id", "description"))
-    return _signal_form(page, state, status=answer.status,
-                        refusal="" if answer.status == 422 else answer.message)
+    return _signal_form(page, sent.form, status=sent.status, refusal=sent.refusal)

@@ -135,46 +135,44 @@ def _unmet(view: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for s in view["shares"] if s["active"] and s["need"] > s["share"]]
 
 
+async def _confirmation(page: Page, template: str, year: int, form: FormState, *,
+                        status: int = 200, refusal: str = "") -> Response:
+    """A step that changes the year, to confirm: the year as it stands, and the form."""
+    view = await page.api.data(f"/contingents/{year}")
+    return page.render(template, http_status=status, view=view, unmet=_unmet(view), form=form,
+                       refusal=refusal)
+
+
 @router.get("/ui/contingent/{year}/redistribute")
 async def confirm_redistribution(year: Year, page: Coordinator) -> Response:
-    view = await page.api.data(f"/contingents/{year}")
-    return page.render("contingent/redistribute.html", view=view, unmet=_unmet(view),
-                       form=FormState(), refusal="")
+    return await _confirmation(page, "contingent/redistribute.html", year, FormState())
 
 
 @router.post("/ui/contingent/{year}/redistribute")
 async def redistribute(year: Year, page: Coordinator) -> Response:
-    form = await page.form()
-    answer = await page.api.post(f"/contingents/{year}/redistribute",
-                                 {"note": text(form, "note") or ""})
-    if answer.ok:
+    sent = await page.send(f"/contingents/{year}/redistribute",
+                           lambda form: {"note": text(form, "note") or ""}, ("note",))
+    if sent.ok:
         return page.redirect(f"/ui/contingent/{year}", "redistributed")
-    view = await page.api.data(f"/contingents/{year}")
-    state = FormState.from_form(form).with_problems(answer.problems, ("note",))
-    return page.render("contingent/redistribute.html", http_status=answer.status, view=view,
-                       unmet=_unmet(view), form=state,
-                       refusal="" if answer.status == 422 else answer.message)
+    return await _confirmation(page, "contingent/redistribute.html", year, sent.form,
+                               status=sent.status, refusal=sent.refusal)
 
 
 @router.get("/ui/contingent/{year}/close")
 async def confirm_close(year: Year, page: Coordinator) -> Response:
-    view = await page.api.data(f"/contingents/{year}")
-    return page.render("contingent/close.html", view=view, form=FormState(), refusal="")
+    return await _confirmation(page, "contingent/close.html", year, FormState())
 
 
 @router.post("/ui/contingent/{year}/close")
 async def close(year: Year, page: Coordinator) -> Response:
-    form = await page.form()
-    answer = await page.api.post(
+    sent = await page.send(
         f"/contingents/{year}/close",
-        {"count_in_flight_as_used": flag(form, "count_in_flight_as_used")})
-    if answer.ok:
+        lambda form: {"count_in_flight_as_used": flag(form, "count_in_flight_as_used")},
+        ("count_in_flight_as_used",))
+    if sent.ok:
         return page.redirect(f"/ui/contingent/{year}", "closed")
-    view = await page.api.data(f"/contingents/{year}")
-    state = FormState.from_form(form).with_problems(answer.problems,
-                                                    ("count_in_flight_as_used",))
-    return page.render("contingent/close.html", http_status=answer.status, view=view, form=state,
-                       refusal="" if answer.status == 422 else answer.message)
+    return await _confirmation(page, "contingent/close.html", year, sent.form,
+                               status=sent.status, refusal=sent.refusal)
 
 
 # --- throughput times -------------------------------------------------------------------------

@@ -219,52 +219,51 @@ async def case_page(case_id: UUID, page: Caseworker) -> Response:
     return _case_page(page, case)
 
 
+def client_response_body(form: Any) -> dict[str, Any]:
+    return without_empty({"response": text(form, "response"), "reason": text(form, "reason"),
+                          "note": text(form, "note"), "match_id": text(form, "match_id")})
+
+
 @router.post("/ui/intakes/{case_id}/client-response")
 async def record_client_response(case_id: UUID, page: Caseworker) -> Response:
-    form = await page.form()
-    body = without_empty({"response": text(form, "response"), "reason": text(form, "reason"),
-                          "note": text(form, "note"), "match_id": text(form, "match_id")})
-    answer = await page.api.post(f"/intakes/{case_id}/client-response", body)
-    if answer.ok:
+    sent = await page.send(f"/intakes/{case_id}/client-response", client_response_body,
+                           ("response", "reason", "note"))
+    if sent.ok:
         return page.redirect(f"/ui/intakes/{case_id}", "client_response")
     case = await page.api.data(f"/intakes/{case_id}")
-    state = FormState.from_form(form).with_problems(answer.problems,
-                                                    ("response", "reason", "note"))
-    return _case_page(page, case, response_form=state, status=answer.status,
-                      refusal="" if answer.status == 422 else answer.message)
+    return _case_page(page, case, response_form=sent.form, status=sent.status,
+                      refusal=sent.refusal)
 
 
 @router.post("/ui/intakes/{case_id}/submit")
 async def submit_draft(case_id: UUID, page: Caseworker) -> Response:
-    await page.form()
-    answer = await page.api.post(f"/intakes/{case_id}/submit")
-    if answer.ok:
+    sent = await page.send(f"/intakes/{case_id}/submit")
+    if sent.ok:
         return page.redirect(f"/ui/intakes/{case_id}", "intake_submitted")
     case = await page.api.data(f"/intakes/{case_id}")
-    message = "; ".join(f"{p.field}: {p.message}" for p in answer.problems) or answer.message
-    return _case_page(page, case, refusal=message, status=answer.status)
+    problems = sent.answer.problems
+    message = "; ".join(f"{p.field}: {p.message}" for p in problems) or sent.answer.message
+    return _case_page(page, case, refusal=message, status=sent.status)
 
 
-def _withdraw_page(page: Page, case: dict[str, Any], form: FormState, *, status: int = 200,
-                   refusal: str = "") -> Response:
+async def _withdraw_page(page: Page, case_id: UUID, form: FormState, *, status: int = 200,
+                         refusal: str = "") -> Response:
+    case = await page.api.data(f"/intakes/{case_id}")
     return page.render("intake/withdraw.html", http_status=status, case=case, form=form,
                        reasons=[r.value for r in WithdrawalReason], refusal=refusal)
 
 
 @router.get("/ui/intakes/{case_id}/withdraw")
 async def confirm_withdrawal(case_id: UUID, page: Caseworker) -> Response:
-    case = await page.api.data(f"/intakes/{case_id}")
-    return _withdraw_page(page, case, FormState())
+    return await _withdraw_page(page, case_id, FormState())
 
 
 @router.post("/ui/intakes/{case_id}/withdraw")
 async def withdraw(case_id: UUID, page: Caseworker) -> Response:
-    form = await page.form()
-    answer = await page.api.post(f"/intakes/{case_id}/withdraw",
-                                 without_empty({"reason": text(form, "reason")}))
-    if answer.ok:
+    sent = await page.send(f"/intakes/{case_id}/withdraw",
+                           lambda form: without_empty({"reason": text(form, "reason")}),
+                           ("reason",))
+    if sent.ok:
         return page.redirect(f"/ui/intakes/{case_id}", "withdrawn")
-    case = await page.api.data(f"/intakes/{case_id}")
-    state = FormState.from_form(form).with_problems(answer.problems, ("reason",))
-    return _withdraw_page(page, case, state, status=answer.status,
-                          refusal="" if answer.status == 422 else answer.message)
+    return await _withdraw_page(page, case_id, sent.form, status=sent.status,
+                                refusal=sent.refusal)

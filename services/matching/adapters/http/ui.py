@@ -126,13 +126,10 @@ async def new_home(page: Corporation) -> Response:
 
 @router.post("/ui/homes/new")
 async def offer_home(page: Corporation) -> Response:
-    form = await page.form()
-    answer = await page.api.post("/homes", home_body(form))
-    if answer.status == 201:
+    sent = await page.send("/homes", home_body, HOME_FIELDS)
+    if sent.ok:  # 201
         return page.redirect("/ui/homes", "home_offered")
-    state = FormState.from_form(form).with_problems(answer.problems, HOME_FIELDS)
-    return _offer_form(page, state, status=answer.status,
-                       refusal="" if answer.status == 422 else answer.message)
+    return _offer_form(page, sent.form, status=sent.status, refusal=sent.refusal)
 
 
 @router.get("/ui/homes/{home_id}/explanation")
@@ -173,36 +170,36 @@ async def proposal(match_id: UUID, page: ProposalReader) -> Response:
 
 @router.post("/ui/proposals/{match_id}/accept")
 async def accept(match_id: UUID, page: Corporation) -> Response:
-    await page.form()
-    answer = await page.api.post(f"/matches/{match_id}/accept")
-    if answer.ok:
+    sent = await page.send(f"/matches/{match_id}/accept")
+    if sent.ok:
         return page.redirect(f"/ui/proposals/{match_id}", "accepted")
-    return await _proposal_page(page, match_id, status=answer.status, refusal=answer.message)
+    return await _proposal_page(page, match_id, status=sent.status,
+                                refusal=sent.answer.message)
+
+
+def decline_body(form: Any) -> dict[str, Any]:
+    return without_empty({"reason": text(form, "reason"), "note": text(form, "note")})
+
+
+def tenancy_body(form: Any) -> dict[str, Any]:
+    return without_empty({"signed_on": text(form, "signed_on"),
+                          "start_date": text(form, "start_date")})
 
 
 @router.post("/ui/proposals/{match_id}/decline")
 async def decline(match_id: UUID, page: Corporation) -> Response:
-    form = await page.form()
-    body = without_empty({"reason": text(form, "reason"), "note": text(form, "note")})
-    answer = await page.api.post(f"/matches/{match_id}/decline", body)
-    if answer.ok:
+    sent = await page.send(f"/matches/{match_id}/decline", decline_body, ("reason", "note"))
+    if sent.ok:
         return page.redirect("/ui/inbox", "declined")
-    state = FormState.from_form(form).with_problems(answer.problems, ("reason", "note"))
-    return await _proposal_page(page, match_id, status=answer.status,
-                                refusal="" if answer.status == 422 else answer.message,
-                                forms=_forms(decline=state))
+    return await _proposal_page(page, match_id, status=sent.status, refusal=sent.refusal,
+                                forms=_forms(decline=sent.form))
 
 
 @router.post("/ui/proposals/{match_id}/tenancy")
 async def record_tenancy(match_id: UUID, page: Corporation) -> Response:
-    form = await page.form()
-    body = without_empty({"signed_on": text(form, "signed_on"),
-                          "start_date": text(form, "start_date")})
-    answer = await page.api.post(f"/matches/{match_id}/tenancy", body)
-    if answer.ok:
+    sent = await page.send(f"/matches/{match_id}/tenancy", tenancy_body,
+                           ("signed_on", "start_date"))
+    if sent.ok:
         return page.redirect(f"/ui/proposals/{match_id}", "tenancy_recorded")
-    state = FormState.from_form(form).with_problems(answer.problems,
-                                                    ("signed_on", "start_date"))
-    return await _proposal_page(page, match_id, status=answer.status,
-                                refusal="" if answer.status == 422 else answer.message,
-                                forms=_forms(tenancy=state))
+    return await _proposal_page(page, match_id, status=sent.status, refusal=sent.refusal,
+                                forms=_forms(tenancy=sent.form))
