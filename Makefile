@@ -54,7 +54,7 @@ test: setup lint typecheck
 	$(PY) -m pytest -q
 
 audit: setup
-	$(VENV)/bin/pip-audit -r requirements.lock --require-hashes --disable-pip
+	$(VENV)/bin/pip-audit -r requirements.lock --require-hashes --disable-pip --strict
 
 clean-var:
 	rm -rf var

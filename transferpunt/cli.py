@@ -6,17 +6,26 @@
     transferpunt token --role R --org O
     transferpunt demo [--exit] [--year]  up + demo region (or a simulated year) + report
     transferpunt bench              the benchmark against raw Kafka
+    transferpunt load [--duration S] [--rate R]   ten times the U16 peak intake rate (loopback)
     transferpunt logs SERVICE
     transferpunt retention [--now ISO]   erase personal data past its retention period
+
+A second stack beside the default one: `--port-offset N [--var DIR]` (or
+TRANSFERPUNT_PORT_OFFSET, TRANSFERPUNT_VAR) before the command moves every port up by N
+(Kafka 9092+N, its controller 9093+N, PostgreSQL 55432+N, services 8001+N to 8004+N) and
+keeps the state in DIR (default var/stack-N).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import signal
 import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from shared.settings import SERVICE_PORTS
 from transferpunt.localstack import LocalStackError
@@ -36,10 +45,28 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
-def _stack():  # type: ignore[no-untyped-def]
-    from transferpunt.stack import LocalStack
+def _ports(args: argparse.Namespace) -> dict[str, int]:
+    offset = getattr(args, "port_offset", 0) or 0
+    return {name: port + offset for name, port in SERVICE_PORTS.items()}
 
-    return LocalStack(progress=say)
+
+def _stack(args: argparse.Namespace | None = None):  # type: ignore[no-untyped-def]
+    """The local stack; `--var` and `--port-offset` move it beside the default one."""
+    from transferpunt.stack import DEFAULT_POSTGRES_PORT, LocalStack
+
+    offset = getattr(args, "port_offset", 0) or 0
+    var = getattr(args, "var", None)
+    if not offset and not var:
+        return LocalStack(progress=say)
+    from transferpunt.localstack import project_root
+
+    ports = _ports(args) if args is not None else dict(SERVICE_PORTS)
+    # Never the default stack's state (its pid files): `down` would stop the wrong stack.
+    folder = Path(var).resolve() if var else project_root() / "var" / f"stack-{offset}"
+    urls = json.dumps({name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
+    return LocalStack(var=folder, kafka_port=9092 + offset, kafka_controller_port=9093 + offset,
+                      postgres_port=DEFAULT_POSTGRES_PORT + offset, service_ports=ports,
+                      extra_env={"TRANSFERPUNT_UI_SERVICE_URLS": urls}, progress=say)
 
 
 def _wait_for_ctrl_c(stack) -> int:  # type: ignore[no-untyped-def]
@@ -64,23 +91,23 @@ def _wait_for_ctrl_c(stack) -> int:  # type: ignore[no-untyped-def]
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    stack = _stack()
+    stack = _stack(args)
     stack.up()
-    say(URLS_HELP.format(**SERVICE_PORTS))
+    say(URLS_HELP.format(**_ports(args)))
     if args.detach:
         say("Detached. `transferpunt down` stops everything.")
         return 0
     return _wait_for_ctrl_c(stack)
 
 
-def cmd_down(_: argparse.Namespace) -> int:
-    _stack().down()
+def cmd_down(args: argparse.Namespace) -> int:
+    _stack(args).down()
     say("All stopped.")
     return 0
 
 
-def cmd_status(_: argparse.Namespace) -> int:
-    for name, state in _stack().status():
+def cmd_status(args: argparse.Namespace) -> int:
+    for name, state in _stack(args).status():
         say(f"{name:<11} {state}")
     return 0
 
@@ -100,7 +127,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
-    stack = _stack()
+    stack = _stack(args)
     if args.service == "kafka":
         say(stack.kafka.logs(args.lines))
         return 0
@@ -122,7 +149,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
     from services.intake.retention import run_retention
     from shared.settings import ServiceSettings
 
-    stack = _stack()
+    stack = _stack(args)
     settings = ServiceSettings(database_url=stack.database_url)
     now = datetime.fromisoformat(args.now) if args.now else None
     if now is not None and now.tzinfo is None:
@@ -142,10 +169,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return main_job(say, exit_after=args.exit)
     from transferpunt.demo import run_demo
 
-    stack = _stack()
+    stack = _stack(args)
     stack.up()
     run_demo(say)
-    say(URLS_HELP.format(**SERVICE_PORTS))
+    say(URLS_HELP.format(**_ports(args)))
     if args.exit:
         stack.down()
         return 0
@@ -159,9 +186,43 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_job(say, year=not args.no_year, stop_after=not args.keep_running)
 
 
+def cmd_load(args: argparse.Namespace) -> int:
+    """Ten times the U16 year's peak intake rate against the running stack (transferpunt.load)."""
+    from transferpunt.load import RatePlan, derive_rate, load_job
+
+    stack = _stack(args)
+    rate = args.rate if args.rate is not None else derive_rate(day_seconds=args.day_seconds,
+                                                              times=args.times)
+    try:
+        plan = RatePlan(rate=rate, duration_s=args.duration, max_intakes=args.max_intakes,
+                        home_every=args.home_every)
+    except ValueError as exc:
+        say(f"error: {exc}")
+        return 2
+    urls = dict(args.url) if args.url else {
+        proc.name: proc.url for proc in stack.services()}
+    return load_job(say, urls, args.bootstrap or stack.bootstrap_servers, plan,
+                    concurrency=args.concurrency, drain_s=args.drain, cleanup_s=args.cleanup,
+                    json_path=args.json)
+
+
+def _service_url(text: str) -> tuple[str, str]:
+    name, sep, url = text.partition("=")
+    if not sep or name not in SERVICE_PORTS:
+        raise argparse.ArgumentTypeError(f"expected SERVICE=URL (services: "
+                                         f"{', '.join(SERVICE_PORTS)}), got {text!r}")
+    return name, url
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="transferpunt", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--var", default=os.environ.get("TRANSFERPUNT_VAR") or None,
+                   help="state folder of the stack (default: var/ in the project)")
+    p.add_argument("--port-offset", type=int,
+                   default=int(os.environ.get("TRANSFERPUNT_PORT_OFFSET", "0") or 0),
+                   help="move every port of the stack up by N (a second stack beside the "
+                        "default one)")
     sub = p.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start Kafka, PostgreSQL and the four services")
     up.add_argument("--detach", action="store_true",
@@ -192,6 +253,31 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-year", action="store_true", help="skip the simulated year")
     bench.add_argument("--keep-running", action="store_true", help="leave the stack up")
     bench.set_defaults(func=cmd_bench)
+    load = sub.add_parser(
+        "load", help="ten times the U16 peak intake rate against the running stack "
+                     "(loopback only; errors must be zero)")
+    load.add_argument("--duration", type=float, default=180.0,
+                      help="seconds of load (default 180)")
+    load.add_argument("--max-intakes", type=int, default=20_000,
+                      help="at most this many intakes (default 20000)")
+    load.add_argument("--rate", type=float, default=None,
+                      help="intakes per second (default: --times x the peak day's 7 "
+                           "intakes, a business day lasting --day-seconds)")
+    load.add_argument("--times", type=float, default=10.0, help="multiple of the peak (10)")
+    load.add_argument("--day-seconds", type=float, default=1.5,
+                      help="wall seconds per business day of the accelerated year (1.5)")
+    load.add_argument("--home-every", type=int, default=20,
+                      help="every n-th intake gets a home that fits it (end-to-end latency)")
+    load.add_argument("--concurrency", type=int, default=64, help="requests in flight, at most")
+    load.add_argument("--drain", type=float, default=120.0,
+                      help="seconds to wait afterwards for proposals and lag zero (120)")
+    load.add_argument("--cleanup", type=float, default=300.0,
+                      help="seconds to withdraw the load's homes and intakes (0: keep them)")
+    load.add_argument("--url", type=_service_url, action="append", default=None,
+                      metavar="SERVICE=URL", help="a service's address (default: the stack's)")
+    load.add_argument("--bootstrap", default=None, help="Kafka (default: the stack's)")
+    load.add_argument("--json", default=None, help="also write the figures to this file")
+    load.set_defaults(func=cmd_load)
     return p
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psutil
 
 from shared.settings import SERVICE_PORTS
 from shared.topics import SERVICES
@@ -45,12 +47,13 @@ class ServiceProcess:
         return self.var / "log" / f"{self.name}.log"
 
     def pid(self) -> int | None:
+        """The running service's pid; None when it is not running (a zombie — killed but
+        not yet reaped by its parent — is not running: nothing answers on its port)."""
         try:
             pid = int(self.pid_path.read_text().strip())
-            os.kill(pid, 0)
-            return pid
         except (OSError, ValueError):
             return None
+        return pid if _alive(pid) else None
 
     def start(self) -> None:
         if self.pid() is not None:
@@ -92,12 +95,27 @@ class ServiceProcess:
             _reap(pid)
         self.pid_path.unlink(missing_ok=True)
 
-    def kill9(self) -> None:
+    def kill9(self, timeout: float = 15.0) -> None:
+        """SIGKILL the service's process group and return once it is really gone and its
+        port is free again, so a `start()` right after starts a new process (it used to reap
+        once without waiting: the killed process still looked alive and `start()` started
+        nothing)."""
         pid = self.pid()
-        if pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
+        if pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        deadline = time.monotonic() + timeout
+        while _alive(pid):
             _reap(pid)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} (pid {pid}) survived SIGKILL")
+            time.sleep(0.02)
+        self.pid_path.unlink(missing_ok=True)
+        while not _port_free(self.host, self.port):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name}: port {self.port} still taken after SIGKILL")
+            time.sleep(0.05)
 
     def tail(self, lines: int = 30) -> str:
         if not self.log_path.exists():
@@ -108,6 +126,32 @@ class ServiceProcess:
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie (reaped here when it is our child)."""
+    try:
+        if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+            return True
+    except psutil.ZombieProcess:
+        pass
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:  # exists, another user's
+        return True
+    _reap(pid)
+    return False
+
+
+def _port_free(host: str, port: int) -> bool:
+    """Nothing listens on the port (uvicorn binds with SO_REUSEADDR, so do we)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def service_processes(

@@ -12,8 +12,9 @@ import random
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -24,6 +25,13 @@ from tests.support.kafka import eventually
 ROLES = ("caseworker", "corporation", "supporter", "coordinator")
 # Ready long after any home in this suite is available: never proposed, so it stays put.
 NEVER_READY = "2041-06-01"
+
+
+def dutch_today() -> date:
+    """Today as intake sees it (Europe/Amsterdam): a `ready_from` before it is "in the past".
+    Between 23:00 (22:00 in summer) and midnight UTC, the machine's date.today() is still
+    yesterday there."""
+    return datetime.now(ZoneInfo("Europe/Amsterdam")).date()
 
 
 def bearer(role: str, org: str) -> dict[str, str]:
@@ -126,7 +134,7 @@ async def _open_case(http: httpx.AsyncClient, w: World, **body: Any) -> str:
 async def _proposal(http: httpx.AsyncClient, w: World) -> tuple[str, str, str]:
     """A client ready now and a home for them: (case, home, match) once matching proposed.
     One pair at a time, so each home can only go to the client made for it."""
-    case = await _open_case(http, w, ready_from=date.today().isoformat())
+    case = await _open_case(http, w, ready_from=dutch_today().isoformat())
     corporation = bearer("corporation", w.corporation)
     r = await http.post(f"{w.urls['matching']}/homes", json=home_body(w.year),
                         headers=corporation)
@@ -167,10 +175,12 @@ async def build_world(urls: Mapping[str, str]) -> World:
     run = uuid.uuid4().hex[:6]
     async with httpx.AsyncClient(timeout=30) as http:
         year = await free_year(http, urls["contingent"], 2030, 2101)
+        # Below every year other tests pick (they take 2027 and later and set a contingent
+        # for it): homes offered for this year wait for good, never reaching their clients.
+        spare = await free_year(http, urls["contingent"], 2001, 2026)
         w = World(urls=urls, run=run, member=f"ax{run}m", other_member=f"ax{run}n",
                   corporation=f"ax{run}c", other_corporation=f"ax{run}d", year=year,
-                  year_without_contingent=await free_year(http, urls["contingent"], 2030,
-                                                          2101, besides=year))
+                  year_without_contingent=spare)
         for member in (w.member, w.other_member):
             await register(http, urls["contingent"], member)
         w.contingent_body = await set_year(http, urls["contingent"], w.year,

@@ -1,6 +1,7 @@
 """Nothing blocks, nothing is silently lost: poison on every event topic lands on the
 dead-letter topic of every service that consumes that topic, with its kind and a reason,
-counted in `transferpunt_dead_letters_total{service,kind}` — and the partitions keep
+counted in `transferpunt_dead_letters_total{service,kind}` (at least once per message and
+consumer) — and the partitions keep
 flowing: a whole case travels through all four services afterwards.
 
 Poison (each on every partition of every event topic, so whatever partition a later real
@@ -39,6 +40,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from shared.topics import PARTITIONS, SERVICES, dead_letter_topic, events_topic
 from tests.access.world import (
     bearer,
+    dutch_today,
     free_year,
     home_body,
     intake_body,
@@ -160,7 +162,7 @@ async def case_through_all_four_services(http: httpx.AsyncClient, urls: dict[str
     await register(http, urls["contingent"], member)
     await set_year(http, urls["contingent"], year, {member: 3})
     r = await http.post(f"{urls['intake']}/intakes", headers=caseworker,
-                        json=intake_body(ready_from=date.today().isoformat()))
+                        json=intake_body(ready_from=dutch_today().isoformat()))
     assert r.status_code == 201, r.text
     case_id = r.json()["case_id"]
     r = await http.post(f"{urls['matching']}/homes", headers=corporation, json=home_body(year))
@@ -246,10 +248,9 @@ async def test_poison_is_dead_lettered_by_every_consumer_and_the_partitions_keep
         after = await dead_letter_counts(http, urls)
         return all(after[k] - before[k] >= n for k, n in expected.items())
 
+    # At least once each: a consumer that loses its partitions in a rebalance before it
+    # commits reads a message again and dead-letters it again (at-least-once, by design).
     await eventually(counted, seconds=30)
-    after = await dead_letter_counts(http, urls)
-    assert {k: after[k] - before[k] for k in expected} == dict(expected), \
-        "each poison message counted exactly once per consumer"
 
     # And the partitions move on: a case behind the poison goes through all four services.
     await case_through_all_four_services(http, urls)
