@@ -10,7 +10,7 @@ when nobody picks it up in time (the region's escalation days).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from services.aftercare.application.errors import TenancyAftercareEnded, UnknownTenancy
 from services.aftercare.application.ports import AftercareUnitOfWork
@@ -21,11 +21,12 @@ from services.aftercare.domain.trajectory import AftercareTrajectory
 async def raise_signal(
     uow: AftercareUnitOfWork, *, corporation_id: str, reporter: str, kind: SignalKind,
     months_owed: int | None, description: str, home_id: str | None,
-    trajectory_id: str | None, now: datetime,
+    trajectory_id: str | None, now: datetime, today: date,
 ) -> tuple[AftercareTrajectory, Signal]:
     trajectory = await _route(uow, corporation_id, home_id=home_id, trajectory_id=trajectory_id)
     signal = trajectory.raise_signal(
-        signal_id=str(uuid.uuid4()), kind=kind, raised_at=now, months_owed=months_owed,
+        signal_id=str(uuid.uuid4()), kind=kind, raised_at=now, raised_on=today,
+        months_owed=months_owed,
         description=description,
     )
     await uow.trajectories.save(trajectory, by=reporter, at=now)

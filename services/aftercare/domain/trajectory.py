@@ -284,10 +284,14 @@ class AftercareTrajectory:
         signal_id: str,
         kind: SignalKind,
         raised_at: datetime,
+        raised_on: date,
         months_owed: int | None = None,
         description: str = "",
     ) -> Signal:
-        """Route a corporation's early-warning signal to this trajectory."""
+        """Route a corporation's early-warning signal to this trajectory.
+
+        ``raised_on`` is the region's calendar day of ``raised_at`` (the tenancy start is a
+        Dutch date: in the evening UTC is still on yesterday)."""
         self._require_not_completed()
         if signal_id in self._signals:
             raise DuplicateSignalError(f"signal {signal_id} is already on this trajectory")
@@ -299,7 +303,7 @@ class AftercareTrajectory:
             months_owed=months_owed,
             description=description,
         )
-        if raised_at.date() < self.tenancy_start:
+        if raised_on < self.tenancy_start:
             raise InvalidDateError("a signal cannot predate the tenancy start")
         self._signals[signal_id] = signal
         self._record(

@@ -97,7 +97,10 @@ class Aftercare:
         await self._set(await self.now() + delta)
 
     async def _set(self, moment: datetime) -> None:
-        r = await self.http.put(f"{self.url}/admin/clock", json={"now": moment.isoformat()},
+        # Sent in UTC, as the system clock gives it: a moment kept in Amsterdam time would
+        # hide any place that takes a UTC moment's date for the region's date.
+        r = await self.http.put(f"{self.url}/admin/clock",
+                                json={"now": moment.astimezone(UTC).isoformat()},
                                 headers=auth("coordinator", "region"))
         assert r.status_code == 200, r.text
 

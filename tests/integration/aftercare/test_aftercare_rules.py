@@ -4,7 +4,7 @@ extension; one trajectory per tenancy however often it is delivered."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 
@@ -75,6 +75,20 @@ async def test_signal_for_an_unknown_tenancy_is_refused_with_the_reason(
     assert _problem(r)[:2] == (422, "kind")
 
     assert (await aftercare.detail(tenancy))["signals"] == []
+
+
+async def test_a_signal_in_the_first_dutch_hour_of_the_tenancy_is_taken(
+    aftercare: Aftercare,
+) -> None:
+    """00:30 in Amsterdam is still the day before in UTC: the region's calendar decides
+    whether a signal predates the tenancy (it was refused between 23:00 and 24:00 UTC)."""
+    start = await aftercare.today() + timedelta(days=1)
+    await aftercare.move_to(start, time(0, 30))
+    tenancy = await aftercare.start_tenancy(aftercare.tenancy(
+        member_id=unique("m"), corporation_id=unique("c"), start=start))
+    r = await aftercare.http.post(f"{aftercare.url}/signals", headers=tenancy.corporation,
+                                  json={"kind": "nuisance", "home_id": str(tenancy.home_id)})
+    assert r.status_code == 201, r.text
 
 
 async def test_outcome_not_in_the_list_is_refused_and_the_trajectory_stays_open(

@@ -32,7 +32,8 @@ def _trajectory(trajectory_id: str, start: date = date(2025, 1, 20)) -> Aftercar
 
 def _with_signal(trajectory_id: str, raised_at: datetime) -> AftercareTrajectory:
     trajectory = _trajectory(trajectory_id)
-    trajectory.raise_signal(signal_id="s", kind=SignalKind.NUISANCE, raised_at=raised_at)
+    trajectory.raise_signal(signal_id="s", kind=SignalKind.NUISANCE, raised_at=raised_at,
+                            raised_on=raised_at.date())
     return trajectory
 
 
@@ -80,7 +81,9 @@ def test_signal_counts_as_escalated_from_its_deadline_even_before_the_sweep_ran(
 
 def test_picked_up_signal_no_longer_puts_the_trajectory_on_top() -> None:
     trajectory = _with_last_status("t", CheckInStatus.STABLE)
-    trajectory.raise_signal(signal_id="s", kind=SignalKind.OTHER, raised_at=NOW - timedelta(days=6))
+    raised = NOW - timedelta(days=6)
+    trajectory.raise_signal(signal_id="s", kind=SignalKind.OTHER, raised_at=raised,
+                            raised_on=raised.date())
     trajectory.acknowledge_signal("s", by="supporter", now=NOW)
 
     assert attention_tier(trajectory, now=NOW, today=TODAY) is AttentionTier.ON_TRACK

@@ -41,7 +41,8 @@ def _trajectory(policy: AftercarePolicy | None = None) -> AftercareTrajectory:
 def _with_arrears(signal_id: str = "s1") -> AftercareTrajectory:
     trajectory = _trajectory()
     trajectory.raise_signal(
-        signal_id=signal_id, kind=SignalKind.RENT_ARREARS, raised_at=RAISED, months_owed=2
+        signal_id=signal_id, kind=SignalKind.RENT_ARREARS, raised_at=RAISED,
+        raised_on=RAISED.date(), months_owed=2,
     )
     return trajectory
 
@@ -80,7 +81,8 @@ def test_escalated_signal_is_returned_only_once() -> None:
 
 def test_escalation_days_come_from_the_policy() -> None:
     trajectory = _trajectory(AftercarePolicy(escalation_days=2))
-    trajectory.raise_signal(signal_id="s1", kind=SignalKind.NUISANCE, raised_at=RAISED)
+    trajectory.raise_signal(signal_id="s1", kind=SignalKind.NUISANCE, raised_at=RAISED,
+                            raised_on=RAISED.date())
 
     assert len(trajectory.signals_to_escalate(RAISED + timedelta(days=2))) == 1
 
@@ -129,7 +131,7 @@ def test_rent_arrears_need_at_least_one_month_owed(months_owed: int | None) -> N
         _trajectory().raise_signal(
             signal_id="s1",
             kind=SignalKind.RENT_ARREARS,
-            raised_at=RAISED,
+            raised_at=RAISED, raised_on=RAISED.date(),
             months_owed=months_owed,
         )
 
@@ -137,7 +139,8 @@ def test_rent_arrears_need_at_least_one_month_owed(months_owed: int | None) -> N
 def test_months_owed_only_belongs_to_rent_arrears() -> None:
     with pytest.raises(InvalidSignalError):
         _trajectory().raise_signal(
-            signal_id="s1", kind=SignalKind.NUISANCE, raised_at=RAISED, months_owed=1
+            signal_id="s1", kind=SignalKind.NUISANCE, raised_at=RAISED, raised_on=RAISED.date(),
+            months_owed=1,
         )
 
 
@@ -146,7 +149,8 @@ def test_signal_on_a_completed_trajectory_is_refused() -> None:
     trajectory.complete(Outcome.STABLE, today=date(2026, 1, 15))
 
     with pytest.raises(TrajectoryCompletedError):
-        trajectory.raise_signal(signal_id="s1", kind=SignalKind.OTHER, raised_at=RAISED)
+        trajectory.raise_signal(signal_id="s1", kind=SignalKind.OTHER, raised_at=RAISED,
+                                raised_on=RAISED.date())
 
 
 def test_completed_trajectory_escalates_nothing() -> None:
@@ -158,7 +162,8 @@ def test_completed_trajectory_escalates_nothing() -> None:
 
 def test_signal_ids_are_unique_per_trajectory() -> None:
     with pytest.raises(DuplicateSignalError):
-        _with_arrears().raise_signal(signal_id="s1", kind=SignalKind.OTHER, raised_at=RAISED)
+        _with_arrears().raise_signal(signal_id="s1", kind=SignalKind.OTHER, raised_at=RAISED,
+                                     raised_on=RAISED.date())
 
 
 def test_signal_before_the_tenancy_start_is_refused() -> None:
@@ -166,12 +171,22 @@ def test_signal_before_the_tenancy_start_is_refused() -> None:
         _trajectory().raise_signal(
             signal_id="s1",
             kind=SignalKind.OTHER,
-            raised_at=datetime(2025, 1, 14, tzinfo=UTC),
+            raised_at=datetime(2025, 1, 14, tzinfo=UTC), raised_on=date(2025, 1, 14),
         )
+
+
+def test_a_signal_on_the_first_dutch_evening_counts_by_the_regions_calendar() -> None:
+    # 23:30 UTC on the day before is already the tenancy start's day in Amsterdam: the day
+    # the region's calendar gives (raised_on) decides, not the UTC date of the moment.
+    evening = datetime.combine(START, datetime.min.time(), tzinfo=UTC) - timedelta(minutes=30)
+    signal = _trajectory().raise_signal(signal_id="s1", kind=SignalKind.OTHER,
+                                        raised_at=evening, raised_on=START)
+    assert signal.raised_at == evening
 
 
 def test_signal_without_a_timezone_is_refused() -> None:
     with pytest.raises(InvalidDateError):
         _trajectory().raise_signal(
-            signal_id="s1", kind=SignalKind.OTHER, raised_at=datetime(2025, 5, 1)
+            signal_id="s1", kind=SignalKind.OTHER, raised_at=datetime(2025, 5, 1),
+            raised_on=date(2025, 5, 1),
         )

@@ -38,6 +38,7 @@ def _a_full_year() -> AftercareTrajectory:
     trajectory.alert_overdue_checkins(date(2027, 4, 1))
     trajectory.raise_signal(signal_id=SIGNAL, kind=SignalKind.RENT_ARREARS, months_owed=3,
                             raised_at=datetime(2027, 4, 2, 9, tzinfo=UTC),
+                            raised_on=date(2027, 4, 2),
                             description=DESCRIPTION)
     trajectory.signals_to_escalate(datetime(2027, 4, 8, 9, tzinfo=UTC))
     trajectory.acknowledge_signal(SIGNAL, by="supporter@m01",

@@ -185,7 +185,7 @@ async def post_signal(body: SignalIn, principal: Corporation, ctx: Ctx) -> Signa
                 description=body.description.strip(),
                 home_id=str(body.home_id) if body.home_id else None,
                 trajectory_id=str(body.trajectory_id) if body.trajectory_id else None,
-                now=ctx.now,
+                now=ctx.now, today=ctx.today,
             )
     return _signal_out(signal, trajectory, ctx.now, with_description=True)
 
