@@ -3,7 +3,7 @@
 Errors follow one shape: `{"detail": [{"field": ..., "message": ...}]}` for invalid input
 (422) and `{"detail": "..."}` otherwise. A validation error never echoes the submitted value
 back (it might be a name or a BSN); an unexpected error is a 500 with a reference, never a
-stack trace.
+stack trace; infrastructure trouble (a timeout, the database away) is a 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -23,10 +23,13 @@ from pydantic import AwareDatetime, BaseModel
 
 from shared.auth import Principal, TokenVerifier, require_role
 from shared.clock import ManualClock
+from shared.consumer import is_transient
 from shared.runtime import ServiceRuntime
 from shared.web_guards import RefuseNulCharacters
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 2
 
 
 class Problem(Exception):
@@ -67,6 +70,15 @@ async def _problem(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    if is_transient(exc):
+        # A timeout, a lock wait or the database briefly away: the request's transaction was
+        # rolled back, so nothing half-done stays behind and the caller can simply retry.
+        log.warning("request refused as busy: %s", type(exc).__name__)
+        return JSONResponse(
+            status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            content={"detail": "the service is busy or briefly cannot reach its database; "
+                               "nothing was saved, please try again"},
+        )
     reference = uuid.uuid4().hex[:12]
     log.error("unexpected %s (reference %s)", type(exc).__name__, reference, exc_info=exc)
     return JSONResponse(

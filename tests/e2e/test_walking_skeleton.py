@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -16,6 +16,7 @@ from dateutil.relativedelta import relativedelta
 from shared.auth import mint_token
 from shared.settings import ServiceSettings
 from shared.topics import dead_letter_topic, events_topic
+from tests.access.world import dutch_today
 from tests.conftest import RunningSystem
 from tests.support.kafka import envelope_of, eventually, find_records, publish_raw
 
@@ -40,7 +41,7 @@ async def test_intake_travels_through_all_four_services(system: RunningSystem) -
     urls, bootstrap = system.urls, system.infra.bootstrap_servers
     run = uuid.uuid4().hex[:6]
     member, other, corp = f"m{run}a", f"m{run}b", f"c{run}"
-    today = date.today()
+    today = dutch_today()
     available = (today + timedelta(days=60)).isoformat()
     start = today + timedelta(days=14)
     coord, caseworker = auth("coordinator", "region"), auth("caseworker", member)
@@ -68,7 +69,7 @@ async def test_intake_travels_through_all_four_services(system: RunningSystem) -
         assert r.status_code == 401
         bad = {"client": {**CLIENT, "client_number": f"K{run}"},
                "household": {"adults": 1, "children": 0}, "monthly_income": "1600.00",
-               "ready_from": (date.today() + timedelta(days=30)).isoformat(),
+               "ready_from": (dutch_today() + timedelta(days=30)).isoformat(),
                "consent": False}
         r = await http.post(f"{urls['intake']}/intakes", headers=caseworker, json=bad)
         assert r.status_code == 422 and "consent" in r.text

@@ -88,3 +88,13 @@ async def test_the_documented_422_body_is_the_one_sent() -> None:
     assert r.status_code == 422
     for item in r.json()["detail"]:
         assert set(item) == set(error["required"])
+
+
+async def test_a_timeout_is_a_503_to_retry_and_a_bug_a_500_with_a_reference() -> None:
+    from shared.web import _unexpected
+
+    busy = await _unexpected(None, TimeoutError())  # type: ignore[arg-type]
+    assert (busy.status_code, busy.headers["retry-after"]) == (503, "2")
+    assert b"try again" in busy.body
+    bug = await _unexpected(None, KeyError("x"))  # type: ignore[arg-type]
+    assert bug.status_code == 500 and b"reference" in bug.body
