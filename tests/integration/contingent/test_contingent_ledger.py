@@ -164,6 +164,10 @@ async def test_the_ledger_exports_as_csv(region: Region) -> None:
     await region.setup({a: 5}, 5)
     home = uuid.uuid4()
     await region.request(home, [a])
+    # The request is keyed by the home, the tenancy by the case: different partitions. In
+    # the real flow the tenancy comes long after the allocation (proposal, acceptance, lease);
+    # here it must wait for it, or the contingent may see the tenancy first.
+    await region.ledger_until(lambda e: kinds(e, home) == ["allocated"])
     await region.tenancy(home, a, corporation="c42")
     entries = await region.ledger_until(lambda e: kinds(e, home) == ["allocated", "consumed"])
 
