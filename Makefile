@@ -32,8 +32,11 @@ $(STAMP): requirements.lock pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
+# The simulated U16 year (42 members, 600 homes, a year of arrivals) through the real
+# services, the coordinator's report, and the services left running (`transferpunt demo
+# --year --exit` stops them; `transferpunt demo` alone runs the small demo region).
 demo: setup
-	$(VENV)/bin/transferpunt demo
+	$(VENV)/bin/transferpunt demo --year $(DEMO_FLAGS)
 
 up: setup
 	$(VENV)/bin/transferpunt up

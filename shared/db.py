@@ -6,6 +6,8 @@ no service reads another's tables.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -15,7 +17,7 @@ from shared.settings import ServiceSettings
 
 def make_engine(settings: ServiceSettings, *, pool_size: int = 10) -> AsyncEngine:
     # hide_parameters: an error message must never carry a client's data from a statement.
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url,
         pool_pre_ping=True,
         pool_size=pool_size,
@@ -23,6 +25,22 @@ def make_engine(settings: ServiceSettings, *, pool_size: int = 10) -> AsyncEngin
         hide_parameters=True,
         connect_args={"timeout": 5, "command_timeout": 30},
     )
+    if engine.dialect.driver == "asyncpg":
+        engine.sync_engine.dialect.do_ping = _ping_once  # type: ignore[method-assign]
+    return engine
+
+
+def _ping_once(dbapi_connection: Any) -> bool:
+    """The pre-ping on checkout in one round trip. SQLAlchemy's asyncpg ping wraps its `;` in
+    BEGIN … ROLLBACK (for PgBouncer's transaction mode, sqlalchemy#10226): three round trips
+    per transaction, measured at a fifth of a consumer's database round trips. No PgBouncer
+    here; errors still go through the adapter, so a dead connection is recognised as a
+    disconnect and the pool replaced as before."""
+    try:
+        dbapi_connection.await_(dbapi_connection._connection.fetchrow(";"))
+    except Exception as error:
+        dbapi_connection._handle_exception(error)
+    return True
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]

@@ -49,6 +49,8 @@ class Outbox:
             occurred_at=occurred_at or self._clock.now(),
             recorded_at=datetime.now(UTC),
         )
+        # NOTIFY is delivered at commit, so the relay wakes exactly when there is work; it
+        # rides on the INSERT (RETURNING) to save a round trip to the database per event.
         await session.execute(
             sa.insert(self._table).values(
                 event_id=envelope.event_id,
@@ -56,10 +58,8 @@ class Outbox:
                 topic=events_topic(event.producer),
                 key=str(case_id),
                 payload=envelope.model_dump(mode="json"),
-            )
+            ).returning(sa.func.pg_notify(self.channel, ""))
         )
-        # NOTIFY is delivered at commit, so the relay wakes exactly when there is work.
-        await session.execute(sa.select(sa.func.pg_notify(self.channel, "")))
         return envelope
 
 

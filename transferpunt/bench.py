@@ -49,6 +49,7 @@ from shared.events.base import parse_event
 from shared.topics import ALL_EVENT_TOPICS, events_topic
 from transferpunt.report import exact_quantile
 from transferpunt.simulator import (
+    HTTP_LIMITS,
     Api,
     Kafka,
     Quiet,
@@ -309,9 +310,12 @@ async def end_to_end(urls: Mapping[str, str], bootstrap: str, *, steady_rate: fl
                      steady_seconds: float = 15.0, burst: int = 300,
                      concurrency: int = 32) -> dict[str, Any]:
     run = uuid.uuid4().hex[:6]
-    year = await first_free_year(urls, 2090)
+    # any free year will do as a label (business time stands still here); from 2030 on, so
+    # reruns on one database find one for a long time (events allow years up to 2100)
+    year = await first_free_year(urls, 2030)
     members = [f"bench{run}m{i}" for i in range(1, 5)]
-    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=64)) as http:
+    limits = httpx.Limits(max_connections=64, keepalive_expiry=2.0)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
         api = Api(urls, http)  # business time stands still: a contingent year is just a label
         for m in members:
             await api.call("POST", "contingent", "/members", body={"member_id": m, "name": m})
@@ -343,7 +347,7 @@ async def drain(urls: Mapping[str, str], bootstrap: str, within: float = 600.0) 
     """Wait until what an end-to-end phase left in flight is done (so the next phase starts
     clean); returns how long that took."""
     began = time.perf_counter()
-    async with httpx.AsyncClient(timeout=60) as http:
+    async with httpx.AsyncClient(timeout=60, limits=HTTP_LIMITS) as http:
         kafka = Kafka(bootstrap)
         await kafka.start()
         try:

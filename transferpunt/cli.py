@@ -244,10 +244,10 @@ def parser() -> argparse.ArgumentParser:
     ret = sub.add_parser("retention", help="erase personal data past its retention period")
     ret.add_argument("--now", default=None, help="business time, ISO-8601 (default: now)")
     ret.set_defaults(func=cmd_retention)
-    demo = sub.add_parser("demo", help="start everything and run the demo region")
+    demo = sub.add_parser("demo", help="start everything and run the demo region (--year: a year)")
     demo.add_argument("--exit", action="store_true", help="stop everything afterwards")
     demo.add_argument("--year", action="store_true",
-                      help="simulate a whole U16 year on a business clock (in progress)")
+                      help="simulate a whole U16 year on a business clock (what `make demo` runs)")
     demo.set_defaults(func=cmd_demo)
     bench = sub.add_parser("bench", help="measure throughput and latency against raw Kafka")
     bench.add_argument("--no-year", action="store_true", help="skip the simulated year")

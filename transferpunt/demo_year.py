@@ -44,7 +44,12 @@ SIM_ENV: dict[str, str] = {
 }
 
 URLS = """
-The services keep running:
+The services keep running. The pages (sign in as any role with the local sign-in page):
+  coordinator {contingent}/ui/contingent   (quota table, ledger, explanations, throughput)
+  caseworker  {intake}/ui/intakes
+  corporation {matching}/ui/inbox
+  supporter   {aftercare}/ui/trajectories
+The APIs (OpenAPI):
   intake      {intake}/docs
   matching    {matching}/docs
   contingent  {contingent}/docs
@@ -81,8 +86,9 @@ def run_simulated_year(
     result = asyncio.run(simulate(scenario, urls, bootstrap, out_dir=out_dir,
                                   show_progress=show_progress, say=say))
     report = build_report(result)
+    written = write_report(report, out_dir)  # first: a note about the chart joins the report
     print_report(report, say)
-    for path in write_report(report, out_dir):
+    for path in written:
         say(f"  wrote {path}")
     return result
 

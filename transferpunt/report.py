@@ -339,7 +339,10 @@ def write_chart(report: Report, out_dir: Path) -> list[Path]:
                 label="p90")
     axes[1].set_xticks(range(len(stages)), [t.title for t in stages], fontsize=8)
     axes[1].set_ylabel("business days")
-    axes[1].set_title("Throughput times")
+    sources = {t.source.split()[0] for t in stages}
+    axes[1].set_title("Throughput times (" + (
+        "the services' histograms, interpolated within buckets" if sources == {"histogram"}
+        else "histograms where exposed, else the events") + ")")
     axes[1].legend()
     outcomes = sorted(report.outcomes.items())
     axes[2].bar([k for k, _ in outcomes], [v for _, v in outcomes])

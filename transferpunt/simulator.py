@@ -565,8 +565,22 @@ def write_personal_data(plan: Plan, path: Path, extra_texts: Iterable[str] = ())
 # ---- the services: HTTP, business clock, quiescence, events -------------------------------
 
 
+# The services' own keep-alive (uvicorn) closes an idle connection after 5 s; the client lets
+# its idle connections go after 2 s, so it never sends on one the server is closing.
+HTTP_LIMITS = httpx.Limits(max_connections=40, max_keepalive_connections=40,
+                           keepalive_expiry=2.0)
+IDEMPOTENT = frozenset({"GET", "PUT", "HEAD"})
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
 class Api:
-    """The four services over HTTP, with a token per (role, organisation)."""
+    """The four services over HTTP, with a token per (role, organisation).
+
+    A request that never reached the service (no connection, or 503: not ready) is tried
+    again, whatever its method; a GET or PUT (idempotent) also after a broken or timed-out
+    answer or a 5xx. A POST whose answer was lost is not repeated — it may have been done —
+    and raises for the caller to record.
+    """
 
     def __init__(self, urls: Mapping[str, str], http: httpx.AsyncClient) -> None:
         self.urls = dict(urls)
@@ -583,9 +597,23 @@ class Api:
 
     async def call(self, method: str, service: str, path: str, *, role: str = "coordinator",
                    org: str = "region", body: Any = None,
-                   params: Mapping[str, str] | None = None) -> httpx.Response:
-        return await self.http.request(method, self.urls[service] + path, json=body,
-                                       headers=self.auth(role, org), params=params)
+                   params: Mapping[str, str] | None = None, attempts: int = 4,
+                   ) -> httpx.Response:
+        for attempt in range(1, attempts + 1):
+            try:
+                r = await self.http.request(method, self.urls[service] + path, json=body,
+                                            headers=self.auth(role, org), params=params)
+                retry = r.status_code == 503 or (r.status_code >= 500 and method in IDEMPOTENT)
+                if not retry or attempt == attempts:
+                    return r
+            except NOT_SENT:
+                if attempt == attempts:
+                    raise
+            except httpx.TransportError:
+                if method not in IDEMPOTENT or attempt == attempts:
+                    raise
+            await asyncio.sleep(0.2 * 2 ** attempt)
+        raise AssertionError("unreachable")
 
     async def set_clock(self, now: datetime, services: Iterable[str] = SERVICES) -> None:
         async def one(service: str) -> None:
@@ -611,7 +639,7 @@ class Api:
 
     async def outbox_pending(self) -> dict[str, int]:
         async def one(service: str) -> int:
-            r = await self.http.get(self.urls[service] + "/admin/backlog")
+            r = await self.call("GET", service, "/admin/backlog")
             r.raise_for_status()
             return int(r.json()["outbox_pending"])
 
@@ -621,7 +649,7 @@ class Api:
     async def metrics_text(self) -> dict[str, str]:
         async def one(service: str) -> str:
             try:
-                return (await self.http.get(self.urls[service] + "/metrics")).text
+                return (await self.call("GET", service, "/metrics")).text
             except httpx.HTTPError:
                 return ""
 
@@ -777,13 +805,16 @@ async def settle(api: Api, kafka: Kafka, stats: Quiet, *, within: float = 120.0,
 
     Lag first, then the outboxes, then lag again with unchanged end offsets: an event that
     moved from an outbox onto Kafka in between changes the end offsets, and a consumer that
-    committed new outbox rows in between has committed them before its offset.
+    committed new outbox rows in between has committed them before its offset. Slow is fine
+    as long as something moves; `within` seconds without any progress is an error.
     """
-    began = walltime.monotonic()
+    began = last_move = walltime.monotonic()
+    seen: tuple[object, ...] = ()
     while True:
         stats.checks += 1
         ends = await kafka.end_offsets()
-        if not any((await kafka.lag(ends)).values()):
+        lag = await kafka.lag(ends)
+        if not any(lag.values()):
             pending = await api.outbox_pending()
             if not any(pending.values()):
                 again = await kafka.end_offsets()
@@ -793,12 +824,15 @@ async def settle(api: Api, kafka: Kafka, stats: Quiet, *, within: float = 120.0,
                     stats.seconds += took
                     stats.longest = max(stats.longest, took)
                     return again
-        if walltime.monotonic() - began > within:
-            lag = await kafka.lag(await kafka.end_offsets())
+        now = walltime.monotonic()
+        state = (tuple(sorted(ends.items())), tuple(sorted(lag.items())))
+        if state != seen:
+            seen, last_move = state, now
+        elif now - last_move > within:
             raise SimulationError(
-                f"the services did not settle within {within:.0f}s: outbox pending "
+                f"the services made no progress for {within:.0f}s: outbox pending "
                 f"{await api.outbox_pending()}, consumer lag {lag} — see `transferpunt logs`")
-        await asyncio.sleep(poll)
+        await asyncio.sleep(poll if now - began < 1 else min(0.05, poll * 10))
 
 
 # ---- the run ------------------------------------------------------------------------------
@@ -958,8 +992,7 @@ class Simulation:
         if self.out_dir is not None:
             self.result.personal_data_file = write_personal_data(
                 self.plan, self.out_dir / "sim-personal-data.json")
-        limits = httpx.Limits(max_connections=40, max_keepalive_connections=40)
-        async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+        async with httpx.AsyncClient(timeout=60, limits=HTTP_LIMITS) as http:
             self.api = Api(self.urls, http)
             self.kafka = Kafka(self.bootstrap)
             await self.kafka.start()
@@ -1098,7 +1131,15 @@ class Simulation:
         handler: Callable[..., Awaitable[None]] = getattr(self, f"_do_{action.kind}")
         _ORDER.set((action.phase, action.seq))
         began = walltime.monotonic()
-        await handler(**action.args)
+        try:
+            await handler(**action.args)
+        except httpx.TransportError as exc:  # the answer was lost: recorded, the year goes on
+            self.result.errors.append(f"{self.today} {action.kind}: {type(exc).__name__} "
+                                      "(no answer; not repeated)")
+            self.result.counts[f"error:{action.kind}"] += 1
+            if len(self.result.errors) >= self.max_errors:
+                raise SimulationError(f"{len(self.result.errors)} requests failed; the first: "
+                                      + "; ".join(self.result.errors[:3])) from exc
         self.result.timings[f"request {action.kind}"] += walltime.monotonic() - began
         self.result.counts[f"request {action.kind}"] += 1
 
@@ -1370,8 +1411,12 @@ class Simulation:
 
     async def _plan_aftercare(self, trajectory_id: str, member: str) -> None:
         """A trajectory opened: schedule its check-ins, maybe a signal, and its closing."""
-        r = await self.api.call("GET", "aftercare", f"/trajectories/{trajectory_id}",
-                                role="supporter", org=member)
+        try:
+            r = await self.api.call("GET", "aftercare", f"/trajectories/{trajectory_id}",
+                                    role="supporter", org=member)
+        except httpx.TransportError as exc:
+            self.result.errors.append(f"{self.today} trajectory {type(exc).__name__}")
+            return
         if r.status_code != 200:
             self.fail("trajectory", r)
             return
@@ -1426,7 +1471,10 @@ class Simulation:
 
     async def _track_deviation(self) -> None:
         self._deviation_dirty = False
-        r = await self.api.call("GET", "contingent", f"/contingents/{self.s.year}")
+        try:
+            r = await self.api.call("GET", "contingent", f"/contingents/{self.s.year}")
+        except httpx.TransportError:
+            return  # the next day looks again
         if r.status_code != 200:
             return
         for line in r.json().get("shares", []):
@@ -1486,14 +1534,15 @@ async def simulate(scenario: Scenario, urls: Mapping[str, str], bootstrap: str, 
 async def first_free_year(urls: Mapping[str, str], at_least: int) -> int:
     """The first contingent year from `at_least` on that has no contingent yet and lies after
     every service's business time (a rerun on the same database moves on a year)."""
-    async with httpx.AsyncClient(timeout=20) as http:
+    async with httpx.AsyncClient(timeout=20, limits=HTTP_LIMITS) as http:
         api = Api(urls, http)
         latest = max([await api.clock_now(s) for s in SERVICES])
         year = max(at_least, latest.year if latest <= datetime(latest.year, 1, 1, 9,
                                                                 tzinfo=UTC) else latest.year + 1)
-        while year < 2099:
+        while year <= 2100:
             r = await api.call("GET", "contingent", f"/contingents/{year}")
             if r.status_code == 404:
                 return year
             year += 1
-    raise SimulationError("no free contingent year before 2099")
+    raise SimulationError("no free contingent year up to 2100 (events allow no later one); "
+                          "start on a fresh var/ (transferpunt down; make clean-var)")

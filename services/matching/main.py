@@ -26,7 +26,7 @@ from services.matching.adapters.kafka.handlers import handlers_for
 from services.matching.adapters.metrics import PrometheusThroughput, set_waiting
 from services.matching.application.decide_match import due_for_expiry, expire_match
 from services.matching.application.errors import NotFound
-from services.matching.application.mediate import revisit_homes
+from services.matching.application.mediate import homes_to_revisit, revisit_one
 from services.matching.application.unit import Services
 from services.matching.domain.errors import (
     ConflictError,
@@ -77,8 +77,15 @@ def revisit(services: Services, settings: MatchingSettings) -> PeriodicJob:
     stale_after = timedelta(hours=settings.rerequest_after_hours)
 
     async def revisit(rt: ServiceRuntime) -> None:
-        async with rt.sessions() as session, session.begin():
-            await revisit_homes(services.unit(session, rt.clock.now()), stale_after=stale_after)
+        async with rt.sessions() as session:
+            home_ids = await homes_to_revisit(services.unit(session, rt.clock.now()))
+        for home_id in home_ids:  # one short transaction per home (see revisit_one)
+            try:
+                async with rt.sessions() as session, session.begin():
+                    await revisit_one(services.unit(session, rt.clock.now()), home_id,
+                                      stale_after=stale_after)
+            except Exception as exc:  # one stuck home must not hold up the others
+                log.warning("revisiting a home failed (%s); next round", type(exc).__name__)
         async with rt.sessions() as session:
             rows = await session.execute(
                 sa.select(tables.candidates.c.member_id, sa.func.count())

@@ -7,11 +7,11 @@ trajectory's dates came from), so a simulated year reports like a real one.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 from services.aftercare.domain import events as domain
 from services.aftercare.domain.returns import ReturnWindow
-from shared.metrics import DAY, business_histogram
+from shared.metrics import BUSINESS_TIME_BUCKETS, DAY
 
 TRAJECTORIES_OPENED = Counter(
     "transferpunt_aftercare_trajectories_opened_total",
@@ -42,9 +42,14 @@ OUTCOMES = Counter(
     "transferpunt_aftercare_outcomes_total",
     "Aftercare trajectories completed, by outcome", ["member_id", "outcome"],
 )
-DURATION = business_histogram(
+# A year of aftercare lasts 365-369 days (it closes on the next registration day; leap
+# years), so a bound just above a year keeps those observations out of (365, 730] — else
+# the interpolated p50 reads ~500 days where the events say 367.
+DURATION_BUCKETS = tuple(sorted({*BUSINESS_TIME_BUCKETS, 372 * DAY}))
+DURATION = Histogram(
     "transferpunt_aftercare_duration_seconds",
     "Business time from tenancy start to the end of aftercare", ["member_id", "outcome"],
+    buckets=DURATION_BUCKETS,
 )
 RETURNS_12_MONTHS = Counter(
     "transferpunt_aftercare_returns_within_12_months_total",

@@ -4,6 +4,12 @@ For each proposal: the candidates considered (pseudonymous references only), why
 ineligible one was excluded (the rule codes and sentences of domain/eligibility.py), the
 contingent's ranking of members at that moment (its AllocationDecided answer), and why the
 winner won (the member owed the home, then urgency, then waiting time).
+
+Bounded: the owed member's waiting candidates are evaluated in full and the best
+`MAX_LISTED_OWED` listed (the winner ranks first, so it is always among them); of the other
+members, whole members up to `MAX_LISTED_OTHERS` candidates are listed (so every rank shown
+is exact) and the rest only counted (`pool`). A region with thousands waiting therefore
+stores a few kilobytes per proposal, not the whole pool.
 """
 
 from __future__ import annotations
@@ -17,6 +23,29 @@ from services.matching.domain.eligibility import EligibilityPolicy
 from services.matching.domain.home import Home
 from services.matching.domain.selection import ConsideredCandidate, consider
 from shared.events.contingent import AllocationDecided
+
+MAX_LISTED_OWED = 100
+MAX_LISTED_OTHERS = 50
+
+
+def members_to_list(waiting_per_member: Mapping[str, int], owed: str,
+                    cap: int = MAX_LISTED_OTHERS) -> tuple[list[str], dict[str, int]]:
+    """Which other members' candidates an explanation lists in full: members in id order
+    while their waiting candidates fit under `cap` together (a member that does not fit is
+    skipped, a smaller one after it may still fit). Returns (listed, not listed → count)."""
+    listed: list[str] = []
+    rest: dict[str, int] = {}
+    room = cap
+    for member in sorted(waiting_per_member):
+        if member == owed:
+            continue
+        n = waiting_per_member[member]
+        if n <= room:
+            listed.append(member)
+            room -= n
+        else:
+            rest[member] = n
+    return listed, rest
 
 
 def _day(moment: datetime) -> str:
@@ -45,8 +74,14 @@ def explain_proposal(
     *, home: Home, pool: Iterable[Candidate], policy: EligibilityPolicy,
     previously_declined: Set[str], decision: AllocationDecided,
     requested_members: list[str], winner: Candidate, proposed_at: datetime,
+    not_listed: Mapping[str, int] | None = None, in_other_proposals: int | None = None,
+    max_listed_owed: int = MAX_LISTED_OWED,
 ) -> dict[str, Any]:
-    """The explanation of one proposal, computed at the moment it is made."""
+    """The explanation of one proposal, computed at the moment it is made.
+
+    `pool`: the candidates evaluated (the owed member's in full, other members' whole or
+    not at all); `not_listed`: other members' waiting candidates not evaluated, per member;
+    `in_other_proposals`: candidates held by another open proposal (not waiting)."""
     considered = consider(home, pool, policy, previously_declined)
     mine = [c for c in considered if c.member_id == winner.member_id and c.eligible]
     best = next(c for c in mine if c.case_id == winner.case_id)
@@ -58,6 +93,10 @@ def explain_proposal(
     if decision.skipped:
         owed += (" (the quota rule was skipped: no member it allowed had an eligible "
                  "candidate)")
+    owed_listed = [c for c in considered if c.member_id == winner.member_id][:max_listed_owed]
+    others = [c for c in considered if c.member_id != winner.member_id]
+    owed_total = sum(1 for c in considered if c.member_id == winner.member_id)
+    not_listed = dict(not_listed or {})
     return {
         "round": decision.round,
         "proposed_at": proposed_at.isoformat(),
@@ -82,8 +121,15 @@ def explain_proposal(
                 "excluded_because": [{"code": f.code.value, "message": f.message}
                                      for f in c.failures],
             }
-            for c in considered
+            for c in [*owed_listed, *others]
         ],
+        "pool": {
+            "listed": len(owed_listed) + len(others),
+            "owed_member_waiting": owed_total,
+            "not_listed_waiting": sum(not_listed.values()) + owed_total - len(owed_listed),
+            "not_listed_members": sorted(not_listed),
+            "in_other_proposals": in_other_proposals,
+        },
         "winner": {
             "client_ref": winner.client_ref,
             "member_id": winner.member_id,

@@ -29,15 +29,19 @@ from services.matching.adapters.db.repository import (
     home_from_row,
     lock_candidate,
     lock_home,
+    pool_counts,
+    waiting_homes_admitting,
+    waiting_rows_within,
 )
 from services.matching.adapters.db.tables import candidates, homes, matches
 from services.matching.application import notify
-from services.matching.application.explain import explain_proposal
+from services.matching.application.explain import explain_proposal, members_to_list
 from services.matching.application.unit import Unit
 from services.matching.domain.candidate import Candidate
-from services.matching.domain.eligibility import evaluate
+from services.matching.domain.eligibility import hard_limits, is_eligible
+from services.matching.domain.home import Home
 from services.matching.domain.match import propose
-from services.matching.domain.selection import eligible_members, ranked_candidates
+from services.matching.domain.selection import ranked_candidates
 from shared.events.contingent import AllocationDecided
 from shared.events.matching import AllocationRequested, MatchProposed
 
@@ -46,9 +50,22 @@ log = logging.getLogger(__name__)
 ASKING = ("waiting", "allocating")
 
 
+async def eligible_members_for(unit: Unit, home: Home, excluded: frozenset[str]) -> list[str]:
+    """The members with at least one eligible waiting candidate for the home: the database
+    narrows the pool to the home's hard limits, and one eligible candidate per member is
+    enough (the rest of that member's rows are not even parsed)."""
+    policy = unit.rules.eligibility
+    found: set[str] = set()
+    for row in await waiting_rows_within(unit.session, hard_limits(home, policy)):
+        if row.member_id not in found and is_eligible(
+                home, candidate_from_row(row), policy, excluded):
+            found.add(row.member_id)
+    return sorted(found)
+
+
 async def request_allocation(
     unit: Unit, home_id: uuid.UUID, *, only_if_changed: bool = False,
-    stale_after: timedelta | None = None,
+    stale_after: timedelta | None = None, locked: Row | None = None,
 ) -> bool:
     """Ask the contingent who is owed this home among the members with an eligible candidate;
     a home nobody is eligible for waits (after one request naming nobody, if an earlier
@@ -57,22 +74,20 @@ async def request_allocation(
     `only_if_changed`: ask only when the set of members differs from the last request (or
     that request is older than `stale_after`) — so a home whose answer would be the same is
     not asked about again and again. A home whose answer is on its way is left alone.
+    `locked`: the home's row when the caller has locked it already in this transaction.
     """
-    row = await lock_home(unit.session, home_id)
+    row = locked if locked is not None else await lock_home(unit.session, home_id)
     if row is None or row.status not in ASKING:
+        return False
+    stale = stale_after is not None and (
+        row.requested_at is None or unit.now - row.requested_at >= stale_after)
+    if only_if_changed and not stale and row.status == "allocating":
         return False
     home = home_from_row(row)
     excluded = await excluded_for_home(unit.session, home_id)
-    pool = await candidates_in(unit.session, ("waiting",))
-    members = sorted(eligible_members(home, pool, unit.rules.eligibility, excluded))
-    if only_if_changed:
-        stale = stale_after is not None and (
-            row.requested_at is None or unit.now - row.requested_at >= stale_after)
-        changed = members != (row.requested_members or [])
-        if row.status == "allocating" and not stale:
-            return False
-        if not changed and not stale:
-            return False
+    members = await eligible_members_for(unit, home, excluded)
+    if only_if_changed and not stale and members == (row.requested_members or []):
+        return False
     if not members and not row.requested_members:
         await unit.session.execute(sa.update(homes).where(homes.c.home_id == home_id).values(
             status="waiting", requested_members=[], requested_at=unit.now))
@@ -112,32 +127,41 @@ async def propose_on_decision(unit: Unit, decision: AllocationDecided) -> uuid.U
     home = home_from_row(row)
     excluded = await excluded_for_home(unit.session, row.home_id)
     policy = unit.rules.eligibility
-    ranked = ranked_candidates(
-        home, await candidates_in(unit.session, ("waiting",), decision.member_id),
-        decision.member_id, policy, excluded)
+    mine = await candidates_in(unit.session, ("waiting",), decision.member_id)
+    ranked = ranked_candidates(home, mine, decision.member_id, policy, excluded)
     for choice in ranked:
         locked = await lock_candidate(unit.session, uuid.UUID(choice.case_id))
         if locked is None or locked.status != "waiting":
             continue  # proposed for another home meanwhile: the next one of the member
         candidate = candidate_from_row(locked)
-        if not evaluate(home, candidate, policy, excluded).eligible:
+        if not is_eligible(home, candidate, policy, excluded):
             continue  # its profile changed meanwhile
         first = locked.first_proposed_at is None
-        return await _propose(unit, row, candidate, decision, excluded, first=first)
+        # the explanation's pool: the member's candidates as read above, the winner as locked
+        owed = [c for c in mine if c.case_id != candidate.case_id] + [candidate]
+        return await _propose(unit, row, candidate, decision, excluded, first=first,
+                              owed_pool=owed)
     await request_allocation(unit, row.home_id)  # the member has nobody left: ask again
     return None
 
 
 async def _propose(unit: Unit, home_row: Row, candidate: Candidate,
                    decision: AllocationDecided, excluded: frozenset[str], *,
-                   first: bool) -> uuid.UUID:
+                   first: bool, owed_pool: list[Candidate]) -> uuid.UUID:
     home = home_from_row(home_row)
     match_id = uuid.uuid4()
-    pool = await candidates_in(unit.session, ("waiting", "proposed"))
+    # The explanation's pool (bounded, see explain.py): the owed member's waiting candidates
+    # in full, other members whole while they fit, the rest counted.
+    waiting, in_proposals = await pool_counts(unit.session)
+    listed, not_listed = members_to_list(waiting, candidate.member_id)
+    pool = list(owed_pool)
+    if listed:
+        pool += await candidates_in(unit.session, ("waiting",), members=listed)
     explanation = explain_proposal(
         home=home, pool=pool, policy=unit.rules.eligibility, previously_declined=excluded,
         decision=decision, requested_members=home_row.requested_members or [],
-        winner=candidate, proposed_at=unit.now)
+        winner=candidate, proposed_at=unit.now, not_listed=not_listed,
+        in_other_proposals=in_proposals)
     match = propose(str(match_id), home, candidate, unit.now,
                     working_days=unit.rules.decision_working_days,
                     calendar=unit.rules.calendar)
@@ -173,28 +197,32 @@ async def _propose(unit: Unit, home_row: Row, candidate: Candidate,
 async def offer_waiting_homes(unit: Unit, candidate: Candidate) -> int:
     """A new, changed or released candidate may unblock homes that found nobody eligible.
 
-    Homes another transaction holds are skipped (it is deciding about them right now; the
-    periodic revisit catches anything missed), so this never waits on a home while holding
-    the candidate — no deadlock with a proposal that holds the home and wants the candidate.
+    The database narrows the waiting homes to those whose hard limits admit the candidate;
+    the domain decides. Homes another transaction holds are skipped (it is deciding about
+    them right now; the periodic revisit catches anything missed), so this never waits on a
+    home while holding the candidate — no deadlock with a proposal that holds the home and
+    wants the candidate.
     """
-    rows = (await unit.session.execute(
-        sa.select(homes).where(homes.c.status == "waiting").order_by(homes.c.offered_at)
-    )).all()
+    policy = unit.rules.eligibility
+    rows = await waiting_homes_admitting(unit.session, candidate, policy.readiness_grace_days)
     asked = 0
     for row in rows:
-        if not evaluate(home_from_row(row), candidate, unit.rules.eligibility,
-                        frozenset()).eligible:
+        if not is_eligible(home_from_row(row), candidate, policy, frozenset()):
             continue
-        if await lock_home(unit.session, row.home_id, skip_locked=True) is None:
+        held = await lock_home(unit.session, row.home_id, skip_locked=True)
+        if held is None:
             continue
-        asked += await request_allocation(unit, row.home_id, only_if_changed=True)
+        asked += await request_allocation(unit, row.home_id, only_if_changed=True,
+                                          locked=held)
     return asked
 
 
 async def revisit_homes(unit: Unit, *, stale_after: timedelta, year: int | None = None,
                         force: bool = False) -> int:
     """Ask again for waiting homes whose eligible members changed, and for homes whose last
-    request is older than `stale_after` (an answer lost, a contingent changed meanwhile)."""
+    request is older than `stale_after` (an answer lost, a contingent changed meanwhile) —
+    all in the caller's transaction (the ContingentSet handler: a new contingent's waiting
+    homes ask again). The periodic safety net uses `revisit_each` instead."""
     await unit.hold_pool()
     query = sa.select(homes.c.home_id).where(homes.c.status.in_(ASKING)) \
         .order_by(homes.c.offered_at)
@@ -212,3 +240,22 @@ async def revisit_homes(unit: Unit, *, stale_after: timedelta, year: int | None 
             asked += await request_allocation(unit, home_id, only_if_changed=True,
                                               stale_after=stale_after)
     return asked
+
+
+async def homes_to_revisit(unit: Unit) -> list[uuid.UUID]:
+    """The homes the periodic revisit looks at: waiting for somebody or asking (read only)."""
+    query = sa.select(homes.c.home_id).where(homes.c.status.in_(ASKING)) \
+        .order_by(homes.c.offered_at)
+    return list((await unit.session.execute(query)).scalars().all())
+
+
+async def revisit_one(unit: Unit, home_id: uuid.UUID, *, stale_after: timedelta) -> bool:
+    """The periodic safety net for one home, in its own short transaction: the pool lock is
+    held for one home at a time, never for the whole sweep (which, with hundreds of homes
+    waiting, held up every intake and offer for half a minute)."""
+    await unit.hold_pool()
+    held = await lock_home(unit.session, home_id, skip_locked=True)
+    if held is None:
+        return False
+    return await request_allocation(unit, home_id, only_if_changed=True,
+                                    stale_after=stale_after, locked=held)

@@ -38,7 +38,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Set
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from .affordability_policy import AffordabilityPolicy
@@ -328,3 +329,43 @@ def evaluate(
     ctx = EligibilityContext(home, candidate, policy, previously_declined)
     failures = tuple(failure for rule in RULES if (failure := rule.check(ctx)) is not None)
     return EligibilityResult.from_failures(failures)
+
+
+def is_eligible(
+    home: Home,
+    candidate: Candidate,
+    policy: EligibilityPolicy,
+    previously_declined: Set[str],
+) -> bool:
+    """Whether every rule passes — the same answer as ``evaluate(...).eligible``, but it stops
+    at the first failure (for the engine's searches; explanations use :func:`evaluate`)."""
+    ctx = EligibilityContext(home, candidate, policy, previously_declined)
+    return all(rule.check(ctx) is None for rule in RULES)
+
+
+@dataclass(frozen=True, slots=True)
+class HardLimits:
+    """Necessary conditions for eligibility that a database can check on a home's or a
+    client's plain figures, so a search need not load everyone: a candidate outside them is
+    never eligible for the home; one inside may still fail another rule.
+
+    From ``household_fits`` (bedrooms), ``rent_within_client_maximum`` (rent) and
+    ``ready_to_move`` (dates, with the region's grace period).
+    """
+
+    bedrooms: int  # a candidate needs at most this many bedrooms
+    rent: Decimal  # a candidate's maximum rent is at least this
+    latest_ready_from: date  # a candidate is ready on or before this day
+
+    def admits(self, candidate: Candidate) -> bool:
+        return (candidate.required_bedrooms <= self.bedrooms
+                and candidate.max_rent >= self.rent
+                and candidate.ready_from <= self.latest_ready_from)
+
+
+def hard_limits(home: Home, policy: EligibilityPolicy) -> HardLimits:
+    """The :class:`HardLimits` of a home under the region's policy."""
+    return HardLimits(
+        bedrooms=home.bedrooms, rent=home.rent,
+        latest_ready_from=home.available_from + timedelta(days=policy.readiness_grace_days),
+    )

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .candidate import Candidate, Urgency
-from .eligibility import EligibilityPolicy, RuleFailure, evaluate
+from .eligibility import EligibilityPolicy, RuleFailure, evaluate, is_eligible
 from .home import Home
 
 
@@ -94,12 +94,15 @@ def eligible_members(
     policy: EligibilityPolicy,
     previously_declined: Set[str] = frozenset(),
 ) -> frozenset[str]:
-    """The member organisations with at least one eligible candidate for the home."""
-    return frozenset(
-        candidate.member_id
-        for candidate in candidates
-        if evaluate(home, candidate, policy, previously_declined).eligible
-    )
+    """The member organisations with at least one eligible candidate for the home.
+
+    A member already found is not looked at again: one eligible candidate is enough."""
+    found: set[str] = set()
+    for candidate in candidates:
+        if candidate.member_id not in found and is_eligible(
+                home, candidate, policy, previously_declined):
+            found.add(candidate.member_id)
+    return frozenset(found)
 
 
 def ranked_candidates(
@@ -114,7 +117,7 @@ def ranked_candidates(
         candidate
         for candidate in candidates
         if candidate.member_id == member_id
-        and evaluate(home, candidate, policy, previously_declined).eligible
+        and is_eligible(home, candidate, policy, previously_declined)
     ]
     return tuple(sorted(eligible, key=priority_key))
 

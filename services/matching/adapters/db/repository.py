@@ -10,7 +10,7 @@ shared/outbox.py on per-case order).
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,7 @@ from services.matching.domain.candidate import (
     Urgency,
 )
 from services.matching.domain.decline_reasons import DecidedBy, DeclineReason
+from services.matching.domain.eligibility import HardLimits
 from services.matching.domain.home import (
     AccessibilityFeature,
     Contract,
@@ -226,8 +227,68 @@ async def excluded_for_home(session: AsyncSession, home_id: uuid.UUID) -> frozen
 
 
 async def candidates_in(session: AsyncSession, statuses: tuple[str, ...],
-                        member_id: str | None = None) -> list[Candidate]:
+                        member_id: str | None = None, *,
+                        members: list[str] | None = None) -> list[Candidate]:
     query = sa.select(candidates).where(candidates.c.status.in_(statuses))
     if member_id is not None:
         query = query.where(candidates.c.member_id == member_id)
+    if members is not None:
+        query = query.where(candidates.c.member_id.in_(members))
     return [candidate_from_row(r) for r in (await session.execute(query)).all()]
+
+
+# --- searches narrowed in the database (domain/eligibility.HardLimits) -----------------------
+# Only necessary conditions are checked here, on the figures the rows already hold; the
+# domain's rules still decide. So a search loads the few rows that could fit instead of the
+# whole pool (a waiting pool of hundreds, each a JSON profile to parse and evaluate).
+
+_bedrooms_needed = candidates.c.profile["required_bedrooms"].astext.cast(sa.Integer)
+_max_rent = candidates.c.profile["max_rent"].astext.cast(sa.Numeric)
+_ready_from = candidates.c.profile["ready_from"].astext.cast(sa.Date)
+_bedrooms = homes.c.offer["bedrooms"].astext.cast(sa.Integer)
+_rent = homes.c.offer["rent"].astext.cast(sa.Numeric)
+_available_from = homes.c.offer["available_from"].astext.cast(sa.Date)
+
+
+async def waiting_rows_within(session: AsyncSession, limits: HardLimits,
+                              member_id: str | None = None) -> list[Row]:
+    """Waiting candidates inside a home's hard limits, ordered by member (unparsed rows, so
+    a caller that needs one per member can skip the rest cheaply)."""
+    query = sa.select(candidates).where(
+        candidates.c.status == "waiting",
+        _bedrooms_needed <= limits.bedrooms,
+        _max_rent >= limits.rent,
+        _ready_from <= limits.latest_ready_from,
+    ).order_by(candidates.c.member_id)
+    if member_id is not None:
+        query = query.where(candidates.c.member_id == member_id)
+    return list((await session.execute(query)).all())
+
+
+async def waiting_homes_admitting(session: AsyncSession, candidate: Candidate,
+                                  grace_days: int) -> list[Row]:
+    """Homes waiting for somebody whose hard limits admit the candidate, oldest offer first."""
+    return list((await session.execute(
+        sa.select(homes).where(
+            homes.c.status == "waiting",
+            _bedrooms >= candidate.required_bedrooms,
+            _rent <= candidate.max_rent,
+            _available_from >= candidate.ready_from - timedelta(days=grace_days),
+        ).order_by(homes.c.offered_at)
+    )).all())
+
+
+async def pool_counts(session: AsyncSession) -> tuple[dict[str, int], int]:
+    """Waiting candidates per member, and how many are held by an open proposal (one query)."""
+    rows = await session.execute(
+        sa.select(candidates.c.status, candidates.c.member_id, sa.func.count())
+        .where(candidates.c.status.in_(["waiting", "proposed"]))
+        .group_by(candidates.c.status, candidates.c.member_id))
+    waiting: dict[str, int] = {}
+    proposed = 0
+    for status, member, n in rows.tuples():
+        if status == "waiting":
+            waiting[member] = int(n)
+        else:
+            proposed += int(n)
+    return waiting, proposed
