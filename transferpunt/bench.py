@@ -217,12 +217,14 @@ class ProposalWatch:
             now = time.perf_counter()
             for records in batch.values():
                 for rec in records:
-                    if rec.headers and dict(rec.headers).get("event_type") != b"MatchProposed":
+                    if rec.headers and dict(rec.headers).get("event_type") not in (
+                            None, b"MatchProposed"):
                         continue
-                    envelope = json.loads(rec.value)
-                    if envelope.get("type") == "MatchProposed":
-                        self.seen.setdefault(str(envelope["case_id"]), now)
-                        self._arrived.set()
+                    with contextlib.suppress(ValueError, TypeError):  # others' poison
+                        envelope = json.loads(rec.value or b"")
+                        if envelope.get("type") == "MatchProposed":
+                            self.seen.setdefault(str(envelope["case_id"]), now)
+                            self._arrived.set()
 
     async def wait_for(self, cases: list[str], within: float) -> None:
         """Until every case's proposal arrived, or `within` seconds passed."""
@@ -238,6 +240,8 @@ class ProposalWatch:
     async def stop(self) -> None:
         if self._task:
             self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
         await self.consumer.stop()
 
 

@@ -57,6 +57,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from shared.topics import events_topic
+from transferpunt.bench import ProposalWatch
 
 Say = Callable[[str], None]
 
@@ -300,47 +301,6 @@ class _Tokens:
         return self._cache[role, org]
 
 
-class _ProposalWatch:
-    """MatchProposed on the matching topic, from the end at start: case_id -> when seen."""
-
-    def __init__(self, bootstrap: str) -> None:
-        from aiokafka import AIOKafkaConsumer
-
-        self.consumer = AIOKafkaConsumer(events_topic("matching"), bootstrap_servers=bootstrap,
-                                         group_id=None, auto_offset_reset="latest",
-                                         fetch_max_wait_ms=10)
-        self.seen: dict[str, float] = {}
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        await self.consumer.start()
-        await self.consumer.seek_to_end()
-        for tp in self.consumer.assignment():
-            await self.consumer.position(tp)
-        self._task = asyncio.create_task(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            batch = await self.consumer.getmany(timeout_ms=200)
-            now = time.perf_counter()
-            for records in batch.values():
-                for rec in records:
-                    if rec.headers and dict(rec.headers).get("event_type") not in (
-                            None, b"MatchProposed"):
-                        continue
-                    with contextlib.suppress(ValueError, TypeError):
-                        envelope = json.loads(rec.value or b"")
-                        if envelope.get("type") == "MatchProposed":
-                            self.seen.setdefault(str(envelope["case_id"]), now)
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.consumer.stop()
-
-
 class _LagProbe:
     """Each consumer group's lag: Σ (end offset − committed offset) over the partitions of
     the topics it reads (a partition without a committed offset counts from 0)."""
@@ -488,7 +448,7 @@ async def run_load(urls: Mapping[str, str], bootstrap: str, plan: RatePlan, *,
                 if k is not None:
                     paired_cases[case_id] = sent
 
-        watch, probe = _ProposalWatch(bootstrap), _LagProbe(bootstrap)
+        watch, probe = ProposalWatch(bootstrap), _LagProbe(bootstrap)
         await watch.start()
         await probe.start()
         began = time.perf_counter()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import psutil
 
 from shared.settings import SERVICE_PORTS
 from shared.topics import SERVICES
+from transferpunt.localstack.procs import port_is_free
 
 Progress = Callable[[str], None]
 
@@ -112,7 +112,7 @@ class ServiceProcess:
                 raise RuntimeError(f"{self.name} (pid {pid}) survived SIGKILL")
             time.sleep(0.02)
         self.pid_path.unlink(missing_ok=True)
-        while not _port_free(self.host, self.port):
+        while not port_is_free(self.port, self.host):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{self.name}: port {self.port} still taken after SIGKILL")
             time.sleep(0.05)
@@ -141,17 +141,6 @@ def _alive(pid: int) -> bool:
         return True
     _reap(pid)
     return False
-
-
-def _port_free(host: str, port: int) -> bool:
-    """Nothing listens on the port (uvicorn binds with SO_REUSEADDR, so do we)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
 
 
 def service_processes(
