@@ -44,7 +44,7 @@ SIM_ENV: dict[str, str] = {
 }
 
 URLS = """
-The services keep running. The pages (sign in as any role with the local sign-in page):
+The pages (sign in as any role with the local sign-in page):
   coordinator {contingent}/ui/contingent   (quota table, ledger, explanations, throughput)
   caseworker  {intake}/ui/intakes
   corporation {matching}/ui/inbox
@@ -168,8 +168,10 @@ def main_job(say: Say, exit_after: bool) -> int:
         run_simulated_year(say, urls=urls, bootstrap=stack.bootstrap_servers, out_dir=out_dir)
         say(URLS.format(**urls, out=out_dir))
         if exit_after:
+            say("--exit: stopping everything")
             stack.down()
             return 0
+        say("The services keep running; Ctrl-C (or `transferpunt down`) stops everything.")
         from transferpunt.cli import _wait_for_ctrl_c
 
         return _wait_for_ctrl_c(stack)
