@@ -171,7 +171,6 @@ def main_job(say: Say, exit_after: bool) -> int:
             say("--exit: stopping everything")
             stack.down()
             return 0
-        say("The services keep running; Ctrl-C (or `transferpunt down`) stops everything.")
         from transferpunt.cli import _wait_for_ctrl_c
 
         return _wait_for_ctrl_c(stack)
