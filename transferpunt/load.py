@@ -50,7 +50,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -357,6 +357,16 @@ async def _free_year(http: httpx.AsyncClient, url: str, headers: Mapping[str, st
     raise RuntimeError("no free contingent year")
 
 
+async def _business_day(http: httpx.AsyncClient, url: str) -> date:
+    """The service's business date (its clock may be a simulation's); today if it will not
+    say."""
+    with contextlib.suppress(httpx.HTTPError, KeyError, ValueError):
+        r = await http.get(f"{url}/admin/clock")
+        if r.status_code == 200:
+            return datetime.fromisoformat(r.json()["now"]).date()
+    return date.today()
+
+
 async def run_load(urls: Mapping[str, str], bootstrap: str, plan: RatePlan, *,
                    concurrency: int = 64, ahead: int = 5, drain_s: float = 120.0,
                    cleanup_s: float = 240.0, lag_every_s: float = 5.0,
@@ -385,7 +395,8 @@ async def run_load(urls: Mapping[str, str], bootstrap: str, plan: RatePlan, *,
         except (httpx.HTTPError, RuntimeError) as exc:
             result.setup_error = f"{type(exc).__name__}: {exc}"
             return result
-        today = date.today()
+        # the services' business day: on a simulation clock it is not today's date
+        today = await _business_day(http, urls["intake"])
         gate = asyncio.Semaphore(concurrency)
         homes: list[str] = []
         cases: list[tuple[str, str]] = []
@@ -402,24 +413,32 @@ async def run_load(urls: Mapping[str, str], bootstrap: str, plan: RatePlan, *,
         def day(k: int) -> str:
             return (today + timedelta(days=30 + k)).isoformat()
 
-        async def offer_home(k: int) -> None:
+        async def post(what: str, url: str, headers: Mapping[str, str], body: dict[str, Any],
+                       timings: list[float]) -> tuple[dict[str, Any], float] | None:
+            """POST within the concurrency limit and time it; a failure is counted by its
+            status (or error) under `what`. Returns the 201's body and when it was sent."""
             async with gate:
                 sent = time.perf_counter()
                 try:
-                    r = await http.post(
-                        f"{urls['matching']}/homes", headers=tokens("corporation", corporation),
-                        json={"municipality": "Utrecht", "postcode4": "3511", "bedrooms": 1,
-                              "rent": rent(k), "available_from": day(k),
-                              "contingent_year": year})
+                    r = await http.post(url, headers=headers, json=body)
                 except httpx.HTTPError as exc:
-                    failed(f"POST /homes {type(exc).__name__}", repr(exc))
-                    return
-                result.home_http_s.append(time.perf_counter() - sent)
+                    failed(f"{what} {type(exc).__name__}", repr(exc))
+                    return None
+                timings.append(time.perf_counter() - sent)
                 if r.status_code != 201:
-                    failed(f"POST /homes {r.status_code}", r.text)
-                    return
+                    failed(f"{what} {r.status_code}", r.text)
+                    return None
+                return r.json(), sent
+
+        async def offer_home(k: int) -> None:
+            created = await post(
+                "POST /homes", f"{urls['matching']}/homes", tokens("corporation", corporation),
+                {"municipality": "Utrecht", "postcode4": "3511", "bedrooms": 1,
+                 "rent": rent(k), "available_from": day(k), "contingent_year": year},
+                result.home_http_s)
+            if created is not None:
                 result.homes_offered += 1
-                homes.append(r.json()["home_id"])
+                homes.append(created[0]["home_id"])
 
         async def submit(i: int) -> None:
             k = plan.paired(i)
@@ -430,23 +449,15 @@ async def run_load(urls: Mapping[str, str], bootstrap: str, plan: RatePlan, *,
                     # paired: fits only its own home; the others fit none (rents start at 400)
                     "max_rent": rent(k) if k is not None else "350.00",
                     "ready_from": day(k if k is not None else 0), "consent": True}
-            async with gate:
-                sent = time.perf_counter()
-                try:
-                    r = await http.post(f"{urls['intake']}/intakes",
-                                        headers=tokens("caseworker", member), json=body)
-                except httpx.HTTPError as exc:
-                    failed(f"POST /intakes {type(exc).__name__}", repr(exc))
-                    return
-                result.http_s.append(time.perf_counter() - sent)
-                if r.status_code != 201:
-                    failed(f"POST /intakes {r.status_code}", r.text)
-                    return
-                result.accepted += 1
-                case_id = r.json()["case_id"]
-                cases.append((member, case_id))
-                if k is not None:
-                    paired_cases[case_id] = sent
+            created = await post("POST /intakes", f"{urls['intake']}/intakes",
+                                 tokens("caseworker", member), body, result.http_s)
+            if created is None:
+                return
+            result.accepted += 1
+            case_id = created[0]["case_id"]
+            cases.append((member, case_id))
+            if k is not None:
+                paired_cases[case_id] = created[1]
 
         watch, probe = ProposalWatch(bootstrap), _LagProbe(bootstrap)
         await watch.start()

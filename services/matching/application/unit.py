@@ -22,6 +22,7 @@ from shared.outbox import Outbox
 # The key of the transaction-scoped advisory lock under which homes and candidates enter or
 # re-enter the pool (any fixed 64-bit number unique within the database).
 POOL_LOCK = 0x6D61_7463_6870_6F6F  # "matchpoo"
+_POOL_HELD = "matching.pool_lock_held_in"  # session.info: the transaction that holds it
 
 
 @dataclass
@@ -43,8 +44,15 @@ class Unit:
         candidate appearing at the same moment always see each other: without it, each could
         commit without seeing the other's uncommitted row, and the home would wait for
         nobody. Call it first in the transaction, before any row lock: the order pool →
-        home → candidate → match then holds everywhere, and no deadlock can arise."""
+        home → candidate → match then holds everywhere, and no deadlock can arise.
+
+        Taken once per transaction: the shared consumer handles several events in one
+        transaction, each in its own unit, and the lock is already ours after the first."""
+        transaction = self.session.sync_session.get_transaction()
+        if transaction is not None and self.session.info.get(_POOL_HELD) is transaction:
+            return
         await self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(POOL_LOCK)))
+        self.session.info[_POOL_HELD] = self.session.sync_session.get_transaction()
 
     def after_commit(self, action: Callable[[], None]) -> None:
         self._on_commit.append(action)

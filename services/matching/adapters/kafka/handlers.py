@@ -1,5 +1,11 @@
 """What matching does with other services' events (run by the shared idempotent consumer:
-each handler runs inside the transaction that also records the event id in the inbox)."""
+each handler runs inside the transaction that also records the event id in the inbox).
+
+Every handler takes the pool lock before anything else. The consumer handles several events
+in one transaction, so a handler that locks a home without it (an allocation answer) would
+otherwise hold that row while a later event of the same transaction waits for the pool lock
+— the reverse of the order every HTTP request keeps (pool → home → candidate → match), and
+so a deadlock with a request that holds the pool lock and wants that home."""
 
 from __future__ import annotations
 
@@ -41,6 +47,12 @@ def handlers_for(
         def unit(session: AsyncSession) -> Unit:
             return services.unit(session, clock.now())
 
+        def first_the_pool(handler: Handler) -> Handler:
+            async def handle(session: AsyncSession, event: Event, env: Envelope) -> None:
+                await unit(session).hold_pool()
+                await handler(session, event, env)
+            return handle
+
         async def intake_submitted(session: AsyncSession, event: Event, env: Envelope) -> None:
             assert isinstance(event, IntakeSubmitted)
             await register_candidate(unit(session), env.case_id, event, env.occurred_at)
@@ -69,13 +81,13 @@ def handlers_for(
             await revisit_homes(unit(session), stale_after=timedelta(0), year=event.year,
                                 force=True)
 
-        return {
+        return {name: first_the_pool(handler) for name, handler in {
             "IntakeSubmitted": intake_submitted,
             "IntakeUpdated": intake_updated,
             "IntakeWithdrawn": intake_withdrawn,
             "ClientResponded": client_responded,
             "AllocationDecided": allocation_decided,
             "ContingentSet": contingent_set,
-        }
+        }.items()}
 
     return build

@@ -1,0 +1,49 @@
+"""Matching's pool lock is taken once per transaction: the shared consumer handles several
+events in one transaction, each handler takes the lock first (so no row lock is ever held
+before it), and only the first of them pays a round trip for it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from services.matching.application.unit import Unit
+
+pytestmark = pytest.mark.infra
+
+
+def unit(session: AsyncSession) -> Unit:
+    nothing: Any = None  # the lock needs the session only
+    return Unit(session, nothing, nothing, datetime.now(UTC), nothing, nothing)
+
+
+async def test_the_pool_lock_is_taken_once_per_transaction_and_again_in_the_next(
+        infra: Any) -> None:
+    engine = create_async_engine(infra.database_url)
+    taken: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "pg_advisory_xact_lock" in statement:
+            taken.append(statement)
+
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", count)
+    held = sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                   "AND pid = pg_backend_pid() AND granted")
+    try:
+        async with AsyncSession(engine) as session:
+            async with session.begin():
+                for _ in range(3):  # three events' units in one transaction
+                    await unit(session).hold_pool()
+                assert len(taken) == 1
+                assert await session.scalar(held) == 1
+            async with session.begin():  # the next transaction must take it again
+                assert await session.scalar(held) == 0
+                await unit(session).hold_pool()
+                assert len(taken) == 2
+                assert await session.scalar(held) == 1
+    finally:
+        await engine.dispose()

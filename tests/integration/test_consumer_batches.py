@@ -1,0 +1,203 @@
+"""The shared consumer handles a poll's records in one transaction, on real PostgreSQL and
+Kafka: effects exactly once (also for an event twice in one batch), a bad record rolled back
+alone and dead-lettered, the others kept; records of types a service does not handle are
+skipped by their header without being parsed."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from shared.consumer import Delivery, IdempotentConsumer
+from shared.db import inbox_table
+from shared.envelope import Envelope
+from shared.events import Event
+from shared.events.base import envelope_for
+from shared.events.matching import HomeWithdrawn
+from shared.topics import dead_letter_topic
+from tests.support.kafka import find_records
+
+pytestmark = pytest.mark.infra
+
+
+class World:
+    def __init__(self, schema: str, sessions: async_sessionmaker[AsyncSession],
+                 effects: sa.Table, inbox: sa.Table, broker: KafkaBroker,
+                 bootstrap: str) -> None:
+        self.schema, self.sessions, self.effects, self.inbox = schema, sessions, effects, inbox
+        self.broker, self.bootstrap = broker, bootstrap
+        self.service = f"batchtest{schema[-8:]}"
+
+    def consumer(self, *, fail_on: set[int] | frozenset[int] = frozenset(),
+                 max_per_transaction: int = 50, transaction_seconds: float = 60.0,
+                 takes: float = 0.0) -> IdempotentConsumer:
+        """A consumer whose HomeWithdrawn handler writes one effect row per event (the
+        contingent year is the effect's value), takes `takes` seconds, and fails for the
+        years in `fail_on`. (A minute per transaction by default: the count decides.)"""
+        effects = self.effects
+
+        async def handler(session: AsyncSession, event: Event, env: Envelope) -> None:
+            assert isinstance(event, HomeWithdrawn)
+            await asyncio.sleep(takes)
+            await session.execute(sa.insert(effects).values(
+                event_id=env.event_id, value=event.contingent_year))
+            if event.contingent_year in fail_on:
+                raise ValueError("this record is broken")
+
+        return IdempotentConsumer(
+            service=self.service, session_factory=self.sessions, inbox=self.inbox,
+            handlers={"HomeWithdrawn": handler}, broker=self.broker, retry_delay=0.0,
+            max_per_transaction=max_per_transaction, transaction_seconds=transaction_seconds)
+
+    async def effect_values(self) -> list[int]:
+        async with self.sessions() as session:
+            rows = await session.execute(sa.select(self.effects.c.value)
+                                         .order_by(self.effects.c.value))
+            return list(rows.scalars())
+
+    async def inbox_rows(self) -> dict[str, int]:
+        async with self.sessions() as session:
+            rows = await session.execute(
+                sa.select(self.inbox.c.outcome, sa.func.count()).group_by(self.inbox.c.outcome))
+            return {outcome: n for outcome, n in rows.all()}
+
+    async def transactions(self) -> int:
+        """How many transactions recorded the processed events (now() is the transaction's
+        start, the same for every row one transaction writes)."""
+        async with self.sessions() as session:
+            return int(await session.scalar(
+                sa.select(sa.func.count(sa.distinct(self.inbox.c.processed_at)))
+                .where(self.inbox.c.outcome == "processed")) or 0)
+
+
+@pytest.fixture
+async def world(infra: Any) -> AsyncIterator[World]:
+    schema = f"batchtest_{uuid.uuid4().hex[:8]}"
+    engine = create_async_engine(infra.database_url)
+    metadata = sa.MetaData(schema=schema)
+    inbox = inbox_table(metadata)
+    effects = sa.Table("effects", metadata,
+                       # no key on the event: a second effect of one event would show
+                       sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+                       sa.Column("event_id", sa.Uuid, nullable=False),
+                       sa.Column("value", sa.Integer, nullable=False))
+    async with engine.begin() as conn:
+        await conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        await conn.run_sync(metadata.create_all)
+    broker = KafkaBroker(infra.bootstrap_servers)
+    await broker.connect()
+    try:
+        yield World(schema, async_sessionmaker(engine, expire_on_commit=False), effects, inbox,
+                    broker, infra.bootstrap_servers)
+    finally:
+        await broker.stop()
+        async with engine.begin() as conn:
+            await conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await engine.dispose()
+
+
+def delivery(year: int, *, offset: int, envelope: Envelope | None = None,
+             event_type: str | None = "HomeWithdrawn") -> Delivery:
+    envelope = envelope or envelope_for(
+        HomeWithdrawn(home_id=uuid.uuid4(), corporation_id="corp1", contingent_year=year),
+        case_id=uuid.uuid4(), occurred_at=datetime.now(UTC), recorded_at=datetime.now(UTC))
+    return Delivery(raw=envelope.to_bytes(), topic="transferpunt.matching.events",
+                    partition=0, offset=offset, event_type=event_type)
+
+
+async def test_a_batch_is_handled_once_and_a_duplicate_in_it_changes_nothing(
+        world: World) -> None:
+    first = delivery(2031, offset=0)
+    batch = [first, delivery(2032, offset=1), first, delivery(2033, offset=3)]
+    outcomes = await world.consumer().handle_batch(batch)
+    assert outcomes == ["processed", "processed", "duplicate", "processed"]
+    assert await world.effect_values() == [2031, 2032, 2033]
+    # the whole batch again (a rewind after a failed offset commit): nothing new
+    again = await world.consumer().handle_batch(batch)
+    assert again == ["duplicate"] * 4
+    assert await world.effect_values() == [2031, 2032, 2033]
+    assert await world.inbox_rows() == {"processed": 3}
+    assert await world.transactions() == 1
+
+
+async def test_a_failing_record_is_dead_lettered_alone_and_the_rest_of_its_batch_kept(
+        world: World) -> None:
+    batch = [delivery(2041, offset=0), delivery(2042, offset=1), delivery(2043, offset=2)]
+    outcomes = await world.consumer(fail_on={2042}).handle_batch(batch)
+    assert outcomes == ["processed", "dead_lettered", "processed"]
+    # the failed record's effect was rolled back with its transaction; the others committed
+    assert await world.effect_values() == [2041, 2043]
+    assert await world.inbox_rows() == {"processed": 2, "dead_lettered": 1}
+    letters = await find_records(
+        world.bootstrap, dead_letter_topic(world.service),
+        lambda r: dict(r.headers).get("original_offset") == b"1")
+    headers = dict(letters[0].headers)
+    assert headers["dlq_kind"] == b"processing_failed"
+    assert b"this record is broken" in headers["dlq_reason"]
+
+
+async def test_transactions_are_bounded_in_size(world: World) -> None:
+    batch = [delivery(2050 + i, offset=i) for i in range(7)]
+    outcomes = await world.consumer(fail_on={2056}, max_per_transaction=3).handle_batch(batch)
+    # 2050-2052 and 2053-2055 committed in their own transactions before 2056's failed
+    assert outcomes == ["processed"] * 6 + ["dead_lettered"]
+    assert await world.effect_values() == list(range(2050, 2056))
+    assert await world.transactions() == 2
+
+
+async def test_a_transaction_stops_taking_events_when_its_time_is_up(world: World) -> None:
+    batch = [delivery(2060 + i, offset=i) for i in range(4)]
+    # each event takes longer than the transaction may: one event per transaction, and the
+    # events claimed in the inbox but not reached are released for the next one
+    outcomes = await world.consumer(transaction_seconds=0.02, takes=0.03).handle_batch(batch)
+    assert outcomes == ["processed"] * 4
+    assert await world.effect_values() == list(range(2060, 2064))
+    assert await world.inbox_rows() == {"processed": 4}
+    assert await world.transactions() == 4
+
+
+async def test_a_record_of_a_type_not_handled_is_skipped_by_its_header(world: World) -> None:
+    garbage = Delivery(raw=b"{not json", topic="t", partition=0, offset=0,
+                       event_type="IntakeSubmitted")  # a known type this service ignores
+    unnamed = Delivery(raw=b"{not json", topic="t", partition=0, offset=1, event_type=None)
+    unknown = Delivery(raw=b"{not json", topic="t", partition=0, offset=2,
+                       event_type="NoSuchEvent")
+    outcomes = await world.consumer().handle_batch([garbage, unnamed, unknown])
+    # without a header, or with one naming no known type, the body is parsed: dead-lettered
+    assert outcomes == ["ignored", "dead_lettered", "dead_lettered"]
+    # a header naming a type the service handles is no shortcut either
+    handled = Delivery(raw=b"{not json", topic="t", partition=0, offset=3,
+                       event_type="HomeWithdrawn")
+    assert await world.consumer().handle_batch([handled]) == ["dead_lettered"]
+
+
+async def test_an_event_another_consumer_handled_meanwhile_is_not_handled_twice(
+        world: World) -> None:
+    """Two instances of a consumer can both hold a partition for a moment (a rebalance):
+    the one that commits second must not apply the event again."""
+    first, second = delivery(2071, offset=0), delivery(2072, offset=1)
+    rival = world.consumer()
+    effects = world.effects
+
+    async def handler(session: AsyncSession, event: Event, env: Envelope) -> None:
+        assert isinstance(event, HomeWithdrawn)
+        if event.contingent_year == 2071 and not await world.effect_values():
+            # the rival handles the first event and commits while this transaction runs
+            assert await rival.handle(first) == "processed"
+        await session.execute(sa.insert(effects).values(
+            event_id=env.event_id, value=event.contingent_year))
+
+    slow = IdempotentConsumer(
+        service=world.service, session_factory=world.sessions, inbox=world.inbox,
+        handlers={"HomeWithdrawn": handler}, broker=world.broker,
+        transaction_seconds=60.0)
+    assert await slow.handle_batch([first, second]) == ["duplicate", "processed"]
+    assert await world.effect_values() == [2071, 2072]  # the rival's, and the second's
