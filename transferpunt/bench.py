@@ -376,7 +376,13 @@ async def replay(bootstrap: str, *, limit_s: float = 120.0) -> dict[str, Any]:
         parts = await topic_partitions(admin, ALL_EVENT_TOPICS)
         consumer.assign(parts)
         ends = await consumer.end_offsets(parts)
-        await consumer.seek_to_beginning(*parts)
+        # Seek to explicit offsets: `seek_to_beginning` after `end_offsets` on a fresh
+        # assignment loses a race with the default reset to the end (aiokafka 0.14 here),
+        # and the replay then read nothing ("0 events/s" on 22 November).
+        starts = await consumer.beginning_offsets(parts)
+        for tp, start in starts.items():
+            consumer.seek(tp, start)
+        on_topics = sum(ends[tp] - starts[tp] for tp in parts)
         model = ReadModel()
         began = time.perf_counter()
         while time.perf_counter() - began < limit_s:
@@ -391,6 +397,9 @@ async def replay(bootstrap: str, *, limit_s: float = 120.0) -> dict[str, Any]:
                 for rec in records:
                     model.apply(rec.value)
         took = time.perf_counter() - began
+        if model.events + model.invalid < on_topics:  # a figure over part of the log is wrong
+            raise RuntimeError(f"read {model.events + model.invalid} of the {on_topics} "
+                               f"messages on the event topics within {limit_s:.0f} s")
         return {"events": model.events, "invalid": model.invalid, "seconds": round(took, 2),
                 "events_per_s": round(model.events / took) if took else None,
                 "cases": len(model.case_status), "tenancies": sum(model.tenancies.values())}
