@@ -1313,7 +1313,10 @@ class Simulation:
         case_id = str(event.envelope["case_id"])
         deadline = datetime.fromisoformat(d["deadline"])
         submitted = datetime.fromisoformat(d["intake_submitted_at"])
-        first = case_id not in self.proposed_cases and case_id in self.submitted_cases
+        # Our own cases count from the POST's answer: a day's events are read across topics,
+        # so a proposal can come before its IntakeSubmitted in one read (then it was missed).
+        first = case_id not in self.proposed_cases and (
+            case_id in self.submitted_cases or case_id in self.case_intake)
         self.proposed_cases.add(case_id)
         if home_id not in self.home_index:
             return  # somebody else's home
