@@ -4,9 +4,9 @@ commit → ack, with bounded retries and a dead-letter topic.
 - The records a poll returns are handled in order, those a service handles several to a
   transaction (up to `max_per_transaction`, and no more than fit in `transaction_seconds`):
   one inbox lookup and insert, one commit and one connection check for them instead of a
-  claim, a commit and a check each. On
-  loopback every round trip to PostgreSQL costs a socket write and a wake-up of another
-  process, and py-spy showed those writes as a quarter of a busy consumer's time.
+  claim, a commit and a check each. On loopback every round trip to PostgreSQL costs a
+  socket write and a wake-up of another process, and py-spy showed those writes as a
+  quarter of a busy consumer's time.
   When a record in such a transaction fails for a reason that is not transient, nothing of
   it is kept (PostgreSQL aborts the whole transaction) and its records are handled again one
   transaction each, so only the bad record is retried and dead-lettered.
@@ -103,6 +103,15 @@ def safe_reason(exc: BaseException) -> str:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    raw: bytes
+    topic: str
+    partition: int
+    offset: int
+    event_type: str | None = None  # the relay's `event_type` header, when there is one
+
+
+@dataclass(frozen=True)
 class _Item:
     """A delivery this service handles, parsed, with its place in the batch."""
 
@@ -110,15 +119,6 @@ class _Item:
     delivery: Delivery
     envelope: Envelope
     event: Event
-
-
-@dataclass(frozen=True)
-class Delivery:
-    raw: bytes
-    topic: str
-    partition: int
-    offset: int
-    event_type: str | None = None  # the relay's `event_type` header, when there is one
 
 
 def _header(record: Any, name: str) -> str | None:

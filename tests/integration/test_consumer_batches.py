@@ -1,7 +1,8 @@
-"""The shared consumer handles a poll's records in one transaction, on real PostgreSQL and
-Kafka: effects exactly once (also for an event twice in one batch), a bad record rolled back
-alone and dead-lettered, the others kept; records of types a service does not handle are
-skipped by their header without being parsed."""
+"""The shared consumer handles a poll's records several to a transaction, on real PostgreSQL
+and Kafka: effects exactly once (also for an event twice in one batch, and for one another
+instance of the consumer handled meanwhile), a bad record rolled back alone and
+dead-lettered while the others are kept, transactions bounded in count and in time; records
+of types a service does not handle are skipped by their header without being parsed."""
 
 from __future__ import annotations
 
