@@ -222,30 +222,29 @@ async def revisit_homes(unit: Unit, *, stale_after: timedelta, year: int | None 
     """Ask again for waiting homes whose eligible members changed, and for homes whose last
     request is older than `stale_after` (an answer lost, a contingent changed meanwhile) —
     all in the caller's transaction (the ContingentSet handler: a new contingent's waiting
-    homes ask again). The periodic safety net uses `revisit_each` instead."""
+    homes ask again). The periodic safety net uses `revisit_one` instead."""
     await unit.hold_pool()
-    query = sa.select(homes.c.home_id).where(homes.c.status.in_(ASKING)) \
-        .order_by(homes.c.offered_at)
-    if year is not None:
-        query = query.where(homes.c.contingent_year == year)
     asked = 0
-    for home_id in (await unit.session.execute(query)).scalars().all():
+    for home_id in await homes_to_revisit(unit, year=year):
         locked = await lock_home(unit.session, home_id, skip_locked=True)
         if locked is None:
             continue
         if force:  # e.g. a new contingent: every waiting home asks again
             if locked.status == "waiting":
-                asked += await request_allocation(unit, home_id)
+                asked += await request_allocation(unit, home_id, locked=locked)
         else:
             asked += await request_allocation(unit, home_id, only_if_changed=True,
-                                              stale_after=stale_after)
+                                              stale_after=stale_after, locked=locked)
     return asked
 
 
-async def homes_to_revisit(unit: Unit) -> list[uuid.UUID]:
-    """The homes the periodic revisit looks at: waiting for somebody or asking (read only)."""
+async def homes_to_revisit(unit: Unit, *, year: int | None = None) -> list[uuid.UUID]:
+    """The homes a revisit looks at: waiting for somebody or asking, oldest offer first
+    (of one contingent year, when given)."""
     query = sa.select(homes.c.home_id).where(homes.c.status.in_(ASKING)) \
         .order_by(homes.c.offered_at)
+    if year is not None:
+        query = query.where(homes.c.contingent_year == year)
     return list((await unit.session.execute(query)).scalars().all())
 
 

@@ -250,19 +250,15 @@ _rent = homes.c.offer["rent"].astext.cast(sa.Numeric)
 _available_from = homes.c.offer["available_from"].astext.cast(sa.Date)
 
 
-async def waiting_rows_within(session: AsyncSession, limits: HardLimits,
-                              member_id: str | None = None) -> list[Row]:
+async def waiting_rows_within(session: AsyncSession, limits: HardLimits) -> list[Row]:
     """Waiting candidates inside a home's hard limits, ordered by member (unparsed rows, so
     a caller that needs one per member can skip the rest cheaply)."""
-    query = sa.select(candidates).where(
+    return list((await session.execute(sa.select(candidates).where(
         candidates.c.status == "waiting",
         _bedrooms_needed <= limits.bedrooms,
         _max_rent >= limits.rent,
         _ready_from <= limits.latest_ready_from,
-    ).order_by(candidates.c.member_id)
-    if member_id is not None:
-        query = query.where(candidates.c.member_id == member_id)
-    return list((await session.execute(query)).all())
+    ).order_by(candidates.c.member_id))).all())
 
 
 async def waiting_homes_admitting(session: AsyncSession, candidate: Candidate,
