@@ -8,7 +8,6 @@ access matrix asks the running services about real things, not about ids nobody 
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ import httpx
 from shared.auth import mint_token
 from shared.settings import ServiceSettings
 from tests.support.kafka import eventually
+from tests.support.years import CONTINGENT, PARKING, free_year
 
 ROLES = ("caseworker", "corporation", "supporter", "coordinator")
 # Ready long after any home in this suite is available: never proposed, so it stays put.
@@ -95,19 +95,6 @@ class World:
         return "region" if own else f"elsewhere-{self.run}"
 
 
-async def free_year(http: httpx.AsyncClient, contingent: str, low: int, high: int,
-                    besides: int = 0) -> int:
-    """A contingent year nobody has set in this database yet."""
-    coordinator = bearer("coordinator", "region")
-    for year in random.sample(range(low, high), min(200, high - low)):
-        if year == besides:
-            continue
-        r = await http.get(f"{contingent}/contingents/{year}", headers=coordinator)
-        if r.status_code == 404:
-            return year
-    raise AssertionError(f"no free contingent year between {low} and {high}")
-
-
 async def set_year(http: httpx.AsyncClient, contingent: str, year: int,
                    needs: Mapping[str, int]) -> dict[str, Any]:
     body = {"total_homes": sum(needs.values()), "method": "sainte_lague",
@@ -174,10 +161,10 @@ async def _trajectory_of(http: httpx.AsyncClient, w: World, home: str) -> str:
 async def build_world(urls: Mapping[str, str]) -> World:
     run = uuid.uuid4().hex[:6]
     async with httpx.AsyncClient(timeout=30) as http:
-        year = await free_year(http, urls["contingent"], 2030, 2101)
-        # Below every year other tests pick (they take 2027 and later and set a contingent
-        # for it): homes offered for this year wait for good, never reaching their clients.
-        spare = await free_year(http, urls["contingent"], 2001, 2026)
+        year = await free_year(http, urls["contingent"], CONTINGENT)
+        # A year nobody ever sets a contingent for: homes offered for it wait for good,
+        # never reaching their clients (tests/support/years.py).
+        spare = await free_year(http, urls["contingent"], PARKING)
         w = World(urls=urls, run=run, member=f"ax{run}m", other_member=f"ax{run}n",
                   corporation=f"ax{run}c", other_corporation=f"ax{run}d", year=year,
                   year_without_contingent=spare)

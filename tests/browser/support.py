@@ -21,6 +21,7 @@ from playwright.async_api import BrowserContext, Page, expect
 from shared.auth import mint_token
 from shared.settings import ServiceSettings
 from tests.support.kafka import eventually
+from tests.support.years import CONTINGENT
 
 SCREENSHOTS = Path(os.environ.get("TRANSFERPUNT_SCREENSHOTS")
                    or Path(tempfile.gettempdir()) / "transferpunt-screenshots")
@@ -28,9 +29,6 @@ BLOCKING_IMPACTS = ("serious", "critical")
 # The person each role signs in as.
 PEOPLE = {"caseworker": "Anna Consulent", "corporation": "Bram Verhuur",
           "supporter": "Chris Begeleider", "coordinator": "Dana Coördinator"}
-# Years other suites do not pick blindly (e2e and matching's integration tests take 2030-2099
-# without asking); a home counts in a year up to 2100, so the pages' tests ask for a free one.
-YEARS = range(2000, 2030)
 
 
 def today() -> date:
@@ -150,7 +148,9 @@ class World:
             assert r.status_code in (201, 409), r.text
         body = {"total_homes": total or sum(needs.values()), "method": "sainte_lague",
                 "members": [{"member_id": m, "need": n} for m, n in needs.items()]}
-        for year in random.sample(YEARS, len(YEARS)):
+        # Never a parking year: homes other tests left waiting there would take this
+        # test's clients (tests/support/years.py).
+        for year in random.sample(CONTINGENT, len(CONTINGENT)):
             url = f"{self.urls['contingent']}/contingents/{year}"
             if (await self.http.get(url, headers=coordinator)).status_code != 404:
                 continue  # another test's year

@@ -21,7 +21,6 @@ import pytest
 from tests.access.world import (
     bearer,
     dutch_today,
-    free_year,
     home_body,
     intake_body,
     register,
@@ -29,6 +28,7 @@ from tests.access.world import (
 )
 from tests.conftest import RunningSystem
 from tests.support.kafka import eventually
+from tests.support.years import CONTINGENT, free_year
 
 pytestmark = pytest.mark.infra
 
@@ -47,7 +47,7 @@ async def _declined_home_nobody_else_fits(urls: dict[str, str]) -> None:
     # it does fails with "Server disconnected without sending a response".
     limits = httpx.Limits(keepalive_expiry=2.0)
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:
-        year = await free_year(http, urls["contingent"], 2030, 2101)
+        year = await free_year(http, urls["contingent"], CONTINGENT)
         await register(http, urls["contingent"], member)
         await set_year(http, urls["contingent"], year, {member: 5})
         # A client with a higher income and maximum rent than any other test's clients, and

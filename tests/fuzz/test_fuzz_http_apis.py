@@ -41,8 +41,9 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.access.routes import RouteKey
 from tests.access.rules import RULES
-from tests.access.world import ROLES, World, bearer, build_world, free_year, intake_body
+from tests.access.world import ROLES, World, bearer, build_world, intake_body
 from tests.conftest import RunningSystem
+from tests.support.years import PARKING, free_year
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(600)]
 
@@ -63,7 +64,7 @@ def spare_year(system: RunningSystem, world: World) -> int:
 
     async def pick() -> int:
         async with httpx.AsyncClient(timeout=30) as http:
-            return await free_year(http, system.urls["contingent"], 2001, 2026)
+            return await free_year(http, system.urls["contingent"], PARKING)
 
     return asyncio.run(pick())
 

@@ -41,7 +41,6 @@ from shared.topics import PARTITIONS, SERVICES, dead_letter_topic, events_topic
 from tests.access.world import (
     bearer,
     dutch_today,
-    free_year,
     home_body,
     intake_body,
     register,
@@ -49,6 +48,7 @@ from tests.access.world import (
 )
 from tests.conftest import RunningSystem
 from tests.support.kafka import eventually, find_records
+from tests.support.years import CONTINGENT, free_year
 
 pytestmark = pytest.mark.infra
 
@@ -158,7 +158,7 @@ async def case_through_all_four_services(http: httpx.AsyncClient, urls: dict[str
     member, corp = f"px{run}m", f"px{run}c"
     coordinator, caseworker = bearer("coordinator", "region"), bearer("caseworker", member)
     corporation, supporter = bearer("corporation", corp), bearer("supporter", member)
-    year = await free_year(http, urls["contingent"], 2030, 2101)
+    year = await free_year(http, urls["contingent"], CONTINGENT)
     await register(http, urls["contingent"], member)
     await set_year(http, urls["contingent"], year, {member: 3})
     r = await http.post(f"{urls['intake']}/intakes", headers=caseworker,

@@ -25,9 +25,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from shared.topics import SERVICES
-from tests.access.world import free_year
 from tests.conftest import RunningSystem
 from tests.integration.matching.support import BUSINESS_START, Scenario
+from tests.support.years import CONTINGENT, free_year
 from transferpunt.localstack import free_port
 from transferpunt.stack import LocalStack
 from transferpunt.supervisor import ServiceProcess, wait_all_ready
@@ -133,5 +133,5 @@ async def scenario(matching: MatchingUnderTest) -> AsyncIterator[Scenario]:
         # Probed, not counted: other suites (end-to-end, access, poison) set contingents for
         # years in the same range of the same database, and a year already in use cannot be
         # set again from scratch.
-        year = await free_year(http, matching.contingent_url, 2030, 2101)
+        year = await free_year(http, matching.contingent_url, CONTINGENT)
         yield Scenario(http=http, env=matching, run=run, year=year)
