@@ -107,6 +107,11 @@ class OutboxRelay:
             await raw.add_listener(self._channel, wake)
             try:
                 while True:
+                    # Cleared before the round reads, never after: a notification that
+                    # arrives while the round publishes is for a row it may not have seen,
+                    # and must end the wait below at once (clearing it there lost it, and
+                    # the row waited for the poll).
+                    self._wake.clear()
                     published = await self.publish_pending()
                     if published < self._batch:
                         await self._wait_for_work()
@@ -115,7 +120,6 @@ class OutboxRelay:
                 await raw.execute("SELECT pg_advisory_unlock_all()")
 
     async def _wait_for_work(self) -> None:
-        self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
 
