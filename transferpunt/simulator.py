@@ -1099,7 +1099,7 @@ class Simulation:
                         await self._perform(action)
                     await self._settle()
             else:
-                with self._timed("actions"):
+                with self._timed("actions"), self._timed(f"phase {PHASES[phase]}"):
                     await asyncio.gather(*(self._perform(a) for a in todo))
         await self._settle()
         if self._deviation_dirty:
