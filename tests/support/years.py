@@ -25,14 +25,11 @@ PARKING = range(2001, 2027)
 CONTINGENT = range(2027, 2101)  # a home's contingent year goes up to 2100
 
 
-async def free_year(http: httpx.AsyncClient, contingent_url: str, years: range,
-                    besides: int = 0) -> int:
+async def free_year(http: httpx.AsyncClient, contingent_url: str, years: range) -> int:
     """A year of `years` for which nobody has set a contingent in this database yet."""
     coordinator = {"Authorization": "Bearer " + mint_token(
         ServiceSettings(), role="coordinator", org="region")}
     for year in random.sample(years, min(200, len(years))):
-        if year == besides:
-            continue
         r = await http.get(f"{contingent_url}/contingents/{year}", headers=coordinator)
         if r.status_code == 404:
             return year
