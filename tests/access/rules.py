@@ -38,7 +38,7 @@ from tests.access.world import (
     register,
     set_year,
 )
-from tests.support.years import free_year
+from tests.support.years import WITHOUT_HOMES, free_year
 
 CALLERS = ("anonymous", *(f"{role}{suffix}" for role in ROLES for suffix in ("", "_other")))
 
@@ -95,7 +95,7 @@ async def _fresh_member(w: World, http: httpx.AsyncClient) -> Mapping[str, Any]:
 
 
 async def _fresh_year(w: World, http: httpx.AsyncClient) -> Mapping[str, Any]:
-    year = await free_year(http, w.urls["contingent"], range(3000, 10_000))
+    year = await free_year(http, w.urls["contingent"], WITHOUT_HOMES[:-100])
     await set_year(http, w.urls["contingent"], year, {w.member: 4, w.other_member: 2})
     return {"year": year}
 
@@ -105,7 +105,8 @@ async def _closed_year_and_next(w: World, http: httpx.AsyncClient) -> Mapping[st
     r = await http.post(f"{w.urls['contingent']}/contingents/{earlier}/close",
                         headers=bearer("coordinator", "region"), json={})
     assert r.status_code == 200, r.text
-    year = await free_year(http, w.urls["contingent"], range(earlier + 1, 10_000))
+    year = await free_year(http, w.urls["contingent"],
+                           range(earlier + 1, WITHOUT_HOMES.stop))
     await set_year(http, w.urls["contingent"], year, {w.member: 4, w.other_member: 2})
     return {"year": year, "from_year": earlier}
 

@@ -10,6 +10,14 @@ of its own home (the browser tests did, once in a while, in CI). So the years ar
   withdrawable home, the fuzzed offers) offer them here.
 - `CONTINGENT`: a test takes a year nobody has set yet and sets its contingent at once,
   before it offers any home for it.
+
+A contingent's year may go up to 9999, a home's only to 2100, so the years after 2100 hold
+contingents that never see a home. Two suites use them, each in its own range (the access
+matrix once closed a year there that the contingent suite's counter then reached, and could
+not set):
+
+- `WITHOUT_HOMES`: the access matrix's fresh and closed years (probed, like the above).
+- `CONTINGENT_SUITE`: the contingent service's own tests, which count up from a random start.
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ from shared.settings import ServiceSettings
 
 PARKING = range(2001, 2027)
 CONTINGENT = range(2027, 2101)  # a home's contingent year goes up to 2100
+WITHOUT_HOMES = range(3000, 6000)
+CONTINGENT_SUITE = range(6000, 10_000)
 
 
 async def free_year(http: httpx.AsyncClient, contingent_url: str, years: range) -> int:

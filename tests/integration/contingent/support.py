@@ -23,11 +23,13 @@ from shared.events.matching import AllocationRequested, HomeWithdrawn, TenancySt
 from shared.settings import ServiceSettings
 from shared.topics import dead_letter_topic, events_topic
 from tests.support.kafka import envelope_of, eventually, find_records
+from tests.support.years import CONTINGENT_SUITE
 
-# Years from 3000 are this suite's own: the end-to-end test takes 2030-2099 and matching's
-# tests 2040-2099. A random start keeps runs against a long-lived database (DATABASE_URL set)
-# apart as well.
-_years = itertools.count(random.randrange(3000, 9000, 100))
+# This suite's own years (tests/support/years.py), counted up from a random start: a run
+# uses well under a thousand, and the start keeps runs against a long-lived database
+# (DATABASE_URL set) apart as well.
+_years = itertools.count(random.randrange(CONTINGENT_SUITE.start, CONTINGENT_SUITE.stop - 1000,
+                                          100))
 
 
 def next_year() -> int:
