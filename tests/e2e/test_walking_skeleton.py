@@ -4,7 +4,6 @@ all four services, plus a duplicate delivery and a poison message."""
 from __future__ import annotations
 
 import json
-import random
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from shared.topics import dead_letter_topic, events_topic
 from tests.access.world import dutch_today
 from tests.conftest import RunningSystem
 from tests.support.kafka import envelope_of, eventually, find_records, publish_raw
-from tests.support.years import CONTINGENT
+from tests.support.years import CONTINGENT, free_year
 
 pytestmark = pytest.mark.infra
 
@@ -50,10 +49,7 @@ async def test_intake_travels_through_all_four_services(system: RunningSystem) -
 
     async with httpx.AsyncClient(timeout=15) as http:
         # A year no other test has used in this database.
-        for year in random.sample(CONTINGENT, len(CONTINGENT)):
-            r = await http.get(f"{urls['contingent']}/contingents/{year}", headers=coord)
-            if r.status_code == 404:
-                break
+        year = await free_year(http, urls["contingent"], CONTINGENT)
         # The coordinator sets the year's contingent for two members.
         for m in (member, other):
             r = await http.post(f"{urls['contingent']}/members", headers=coord,

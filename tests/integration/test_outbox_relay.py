@@ -7,10 +7,9 @@ showed as a p90 of 526 ms between intake's commit and Kafka in the simulated yea
 from __future__ import annotations
 
 import asyncio
-import inspect
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +23,7 @@ from shared.db import outbox_table
 from shared.events.base import envelope_for
 from shared.events.matching import HomeWithdrawn
 from shared.outbox import OutboxRelay
-from tests.support.kafka import find_records
+from tests.support.kafka import eventually, find_records
 
 pytestmark = pytest.mark.infra
 
@@ -79,17 +78,11 @@ async def world(infra: Any) -> AsyncIterator[World]:
         await engine.dispose()
 
 
-async def within(seconds: float, check: Callable[[], Awaitable[bool] | bool]) -> float:
-    """Seconds until `check()` holds; fails after `seconds`."""
+async def published_within(world: World, row_id: int, seconds: float = 5.0) -> float:
+    """Seconds until the row is marked published; fails after `seconds`."""
     began = time.monotonic()
-    while not await _value(check()):
-        assert time.monotonic() - began < seconds, f"not within {seconds}s"
-        await asyncio.sleep(0.02)
+    await eventually(lambda: world.published(row_id), seconds=seconds, every=0.02)
     return time.monotonic() - began
-
-
-async def _value(answer: Awaitable[bool] | bool) -> bool:
-    return await answer if inspect.isawaitable(answer) else answer
 
 
 async def test_an_event_committed_while_the_relay_publishes_goes_out_without_a_poll(
@@ -111,10 +104,13 @@ async def test_an_event_committed_while_the_relay_publishes_goes_out_without_a_p
     running = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.5)  # listening
-        first = await world.commit_event(2051)
-        await within(5, lambda: world.published(first))
-        await within(5, lambda: bool(committed_meanwhile))
-        took = await within(5, lambda: world.published(committed_meanwhile[0]))
+        await published_within(world, await world.commit_event(2051))
+
+        async def meanwhile() -> bool:
+            return bool(committed_meanwhile)
+
+        await eventually(meanwhile, seconds=5, every=0.02)
+        took = await published_within(world, committed_meanwhile[0])
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
@@ -132,8 +128,7 @@ async def test_each_of_many_events_committed_one_after_another_goes_out_at_once(
         await asyncio.sleep(0.5)
         waits = []
         for year in range(2061, 2081):
-            row_id = await world.commit_event(year)
-            waits.append(await within(5, lambda row_id=row_id: world.published(row_id)))
+            waits.append(await published_within(world, await world.commit_event(year)))
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
