@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,9 @@ from shared.topics import dead_letter_topic
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Event, Envelope], Awaitable[None]]
+# Which events may share a transaction: consecutive events with the same key do (see
+# `IdempotentConsumer`'s `transaction_key`).
+TransactionKey = Callable[[Event], Hashable]
 
 # Wall time per event of its transaction (inbox, handler, outbox, commit; a transaction of
 # several events is shared out evenly), so a slow consumer shows which event type costs
@@ -134,6 +137,7 @@ class IdempotentConsumer:
         inbox: sa.Table, handlers: Mapping[str, Handler], broker: KafkaBroker,
         max_attempts: int = 3, max_bytes: int = 1_000_000, retry_delay: float = 0.05,
         max_per_transaction: int = 50, transaction_seconds: float = 0.02,
+        transaction_key: TransactionKey | None = None,
     ) -> None:
         self.service = service
         self.name = f"{service}-consumer"
@@ -146,6 +150,10 @@ class IdempotentConsumer:
         self._retry_delay = retry_delay
         self._max_per_transaction = max_per_transaction
         self._transaction_seconds = transaction_seconds
+        # A service whose handlers take different locks keeps them apart: a transaction
+        # holds a run of consecutive events with one key (matching's proposals, which take
+        # no pool lock, never share a transaction with events that take it after them).
+        self._transaction_key = transaction_key
 
     def subscribe(self, topics: list[str], *, max_records: int = 200,
                   batch_timeout_ms: int = 10) -> None:
@@ -223,13 +231,14 @@ class IdempotentConsumer:
         """Handle the first of `items` in one transaction, as many as fit in
         `max_per_transaction` events and `transaction_seconds` of handling (so the locks
         it takes — matching's pool lock, a contingent year's row — are not held for long
-        while HTTP requests wait for them); returns how many it took."""
-        if len(items) == 1 or self._max_per_transaction == 1:
-            item = items[0]
+        while HTTP requests wait for them) and share the first one's transaction key;
+        returns how many it took."""
+        candidates = self._run_of_one_key(items[:self._max_per_transaction])
+        if len(candidates) == 1:
+            item = candidates[0]
             outcomes[item.index] = await self._process(item.delivery, item.envelope, item.event)
             return 1
         began = time.perf_counter()
-        candidates = items[:self._max_per_transaction]
         done: list[tuple[_Item, str]] = []
         try:
             async with self._sessions() as session, session.begin():
@@ -271,6 +280,16 @@ class IdempotentConsumer:
             if outcome == "processed":
                 HANDLE_SECONDS.labels(self.service, item.envelope.type).observe(each)
         return len(done)
+
+    def _run_of_one_key(self, items: list[_Item]) -> list[_Item]:
+        """The leading events that share the first one's transaction key (all, without one)."""
+        if self._transaction_key is None:
+            return items
+        key = self._transaction_key(items[0].event)
+        run = 1
+        while run < len(items) and self._transaction_key(items[run].event) == key:
+            run += 1
+        return items[:run]
 
     def _parse(self, raw: bytes) -> tuple[Envelope, Event]:
         if len(raw) > self._max_bytes:

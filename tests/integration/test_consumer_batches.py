@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from shared.consumer import Delivery, IdempotentConsumer
+from shared.consumer import Delivery, IdempotentConsumer, TransactionKey
 from shared.db import inbox_table
 from shared.envelope import Envelope
 from shared.events import Event
@@ -39,7 +39,8 @@ class World:
 
     def consumer(self, *, fail_on: set[int] | frozenset[int] = frozenset(),
                  max_per_transaction: int = 50, transaction_seconds: float = 60.0,
-                 takes: float = 0.0) -> IdempotentConsumer:
+                 takes: float = 0.0,
+                 transaction_key: TransactionKey | None = None) -> IdempotentConsumer:
         """A consumer whose HomeWithdrawn handler writes one effect row per event (the
         contingent year is the effect's value), takes `takes` seconds, and fails for the
         years in `fail_on`. (A minute per transaction by default: the count decides.)"""
@@ -56,7 +57,8 @@ class World:
         return IdempotentConsumer(
             service=self.service, session_factory=self.sessions, inbox=self.inbox,
             handlers={"HomeWithdrawn": handler}, broker=self.broker, retry_delay=0.0,
-            max_per_transaction=max_per_transaction, transaction_seconds=transaction_seconds)
+            max_per_transaction=max_per_transaction, transaction_seconds=transaction_seconds,
+            transaction_key=transaction_key)
 
     async def effect_values(self) -> list[int]:
         async with self.sessions() as session:
@@ -127,6 +129,31 @@ async def test_a_batch_is_handled_once_and_a_duplicate_in_it_changes_nothing(
     assert await world.effect_values() == [2031, 2032, 2033]
     assert await world.inbox_rows() == {"processed": 3}
     assert await world.transactions() == 1
+
+
+async def test_events_of_different_transaction_keys_never_share_a_transaction(
+        world: World) -> None:
+    # the key: even and odd years (matching's is pool versus proposal); runs of one key
+    # share a transaction, a change of key starts the next
+    years = [2051, 2053, 2054, 2056, 2058, 2055, 2057]
+    batch = [delivery(year, offset=i) for i, year in enumerate(years)]
+
+    def parity(event: Event) -> int:
+        assert isinstance(event, HomeWithdrawn)
+        return event.contingent_year % 2
+
+    outcomes = await world.consumer(transaction_key=parity).handle_batch(batch)
+    assert outcomes == ["processed"] * 7
+    assert await world.effect_values() == sorted(years)
+    assert await world.transactions() == 3  # 2051+2053, 2054+2056+2058, 2055+2057
+    async with world.sessions() as session:
+        together = await session.execute(
+            sa.select(sa.func.array_agg(world.effects.c.value))
+            .select_from(world.effects.join(world.inbox,
+                                            world.inbox.c.event_id == world.effects.c.event_id))
+            .group_by(world.inbox.c.processed_at))
+        groups = sorted(sorted(g) for g in together.scalars())
+    assert groups == [[2051, 2053], [2054, 2056, 2058], [2055, 2057]]
 
 
 async def test_a_failing_record_is_dead_lettered_alone_and_the_rest_of_its_batch_kept(

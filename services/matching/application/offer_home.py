@@ -22,7 +22,6 @@ from shared.events.matching import HomeOffered
 
 async def offer_home(unit: Unit, corporation: str, offer: dict[str, Any]) -> uuid.UUID:
     home_id = uuid.uuid4()
-    await unit.hold_pool()
     event = HomeOffered(home_id=home_id, corporation_id=corporation, **offer)
     data = event.model_dump(mode="json")
     home_from(home_id, corporation, event.contingent_year, data)  # the domain's checks
@@ -31,5 +30,9 @@ async def offer_home(unit: Unit, corporation: str, offer: dict[str, Any]) -> uui
         contingent_year=event.contingent_year, status="waiting", offered_at=unit.now,
     ))
     await unit.outbox.add(unit.session, event, case_id=home_id, occurred_at=unit.now)
+    # The pool lock only from here, where the home meets the candidates: the new row is
+    # invisible to every other transaction until commit, so nobody can be waiting for it,
+    # and the lock is held two round trips shorter (offers queue for it under load).
+    await unit.hold_pool()
     await request_allocation(unit, home_id)
     return home_id

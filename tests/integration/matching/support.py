@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from services.matching.adapters.db.tables import candidates, homes, outbox
 from services.matching.adapters.email import NotificationTable
 from services.matching.adapters.http.schemas import HomeIn
+from services.matching.adapters.kafka.handlers import handlers_for
 from services.matching.adapters.metrics import PrometheusThroughput
 from services.matching.application.mediate import propose_on_decision
 from services.matching.application.offer_home import offer_home
@@ -25,6 +26,7 @@ from services.matching.application.unit import Services
 from services.matching.settings import MatchingSettings
 from shared.auth import mint_token
 from shared.clock import ManualClock
+from shared.consumer import Handler
 from shared.events import Event, envelope_for
 from shared.events.contingent import AllocationDecided
 from shared.events.intake import (
@@ -313,6 +315,23 @@ class Direct:
                                    reason="test")
         async with AsyncSession(self.engine) as session, session.begin():
             return await propose_on_decision(self.services.unit(session, self.now), answer)
+
+    def handlers(self) -> dict[str, Handler]:
+        """The consumer's handlers, as the running service builds them."""
+        return handlers_for(self.services.rules, self.services.mailbox,
+                            self.services.throughput)(self.services.outbox,
+                                                      ManualClock(self.now))
+
+    async def handle(self, handler: Handler, home_id: uuid.UUID,
+                     member_id: str | None) -> None:
+        """The contingent's answer to round 1 through a consumer handler, committed."""
+        answer = AllocationDecided(home_id=home_id, contingent_year=self.s.year, round=1,
+                                   member_id=member_id, home_number=1, skipped=False,
+                                   reason="test")
+        envelope = envelope_for(answer, case_id=home_id, occurred_at=self.now,
+                                recorded_at=self.now)
+        async with AsyncSession(self.engine) as session, session.begin():
+            await handler(session, answer, envelope)
 
     async def offer(self, **changes: Any) -> uuid.UUID:
         """POST /homes' use case, in a transaction of its own."""

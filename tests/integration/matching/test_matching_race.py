@@ -7,7 +7,9 @@ import asyncio
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from services.matching.application.unit import POOL_LOCK
 from tests.integration.matching.support import Direct, Scenario, auth
 from tests.support.kafka import eventually
 
@@ -104,5 +106,37 @@ async def test_a_home_and_an_intake_arriving_at_the_same_moment_always_meet(
                 direct.submit(member, ready_from=(available - timedelta(days=1)).isoformat()))
             home = await direct.home(home_id)
             assert member in (home.requested_members or []), f"missed on attempt {attempt}"
+    finally:
+        await direct.close()
+
+
+async def test_an_answer_naming_a_member_does_not_wait_for_the_pool_lock_and_nobody_does(
+    scenario: Scenario,
+) -> None:
+    """Handled by the consumer's handler as on Kafka: while another transaction holds the pool
+    lock (an offer, an intake), an answer naming a member still becomes a proposal — it brings
+    nothing into the pool — but an answer naming nobody waits, since its home waits again."""
+    s = scenario
+    member = s.member()
+    direct = Direct(s, await s.now())
+    handle = direct.handlers()["AllocationDecided"]
+    try:
+        case_id = await direct.add_candidate(member)
+        named, nobody = await direct.add_allocating_homes(2, asked=[member])
+        async with direct.engine.connect() as holder, holder.begin():
+            await holder.execute(sa.select(sa.func.pg_advisory_xact_lock(POOL_LOCK)))
+
+            await asyncio.wait_for(direct.handle(handle, named, member), timeout=10)
+            waiting = asyncio.create_task(direct.handle(handle, nobody, None))
+            await asyncio.sleep(1.0)
+            assert not waiting.done(), "an answer naming nobody went ahead of the pool lock"
+        await asyncio.wait_for(waiting, timeout=10)
+
+        proposed = await s.sql_value(
+            "SELECT home_id FROM matching.matches WHERE case_id = :c", c=case_id)
+        assert proposed == named
+        # the answer was acted on: the home waits, or (other tests' clients fit it) asked again
+        after = await direct.home(nobody)
+        assert after.status == "waiting" or after.allocation_round == 2
     finally:
         await direct.close()

@@ -1,11 +1,19 @@
 """What matching does with other services' events (run by the shared idempotent consumer:
 each handler runs inside the transaction that also records the event id in the inbox).
 
-Every handler takes the pool lock before anything else. The consumer handles several events
-in one transaction, so a handler that locks a home without it (an allocation answer) would
-otherwise hold that row while a later event of the same transaction waits for the pool lock
-— the reverse of the order every HTTP request keeps (pool → home → candidate → match), and
-so a deadlock with a request that holds the pool lock and wants that home."""
+Two lanes read side by side (`main.py`): intake's events (candidates entering, changing,
+leaving the pool) and the contingent's (allocation answers, new contingents), so proposals
+do not queue behind intakes.
+
+Every handler that brings a home or a candidate into the pool takes the pool lock before
+anything else (`needs_pool`). An allocation answer that names a member only turns a home
+the contingent is deciding about into a proposal — nothing enters the pool — so it takes no
+pool lock and does not wait for offers and intakes (nor they for it). The consumer handles
+several events in one transaction; `pool_or_proposal` keeps the two kinds in separate
+transactions, since an answer holding a home's row while a later event of its transaction
+waits for the pool lock would reverse the order every HTTP request keeps (pool → home →
+candidate → match), and deadlock with a request that holds the pool lock and wants that
+home."""
 
 from __future__ import annotations
 
@@ -36,6 +44,17 @@ from shared.outbox import Outbox
 log = logging.getLogger(__name__)
 
 
+def needs_pool(event: Event) -> bool:
+    """Whether handling the event may bring a home or a candidate into the pool. An answer
+    naming nobody does: its home waits again (and asks again if candidates came meanwhile)."""
+    return not (isinstance(event, AllocationDecided) and event.member_id is not None)
+
+
+def pool_or_proposal(event: Event) -> str:
+    """The consumer's transaction key: events of one kind share a transaction."""
+    return "pool" if needs_pool(event) else "proposal"
+
+
 def handlers_for(
     rules: MatchingRules, mailbox: Mailbox, throughput: Throughput,
 ) -> Callable[[Outbox, Clock], dict[str, Handler]]:
@@ -47,9 +66,10 @@ def handlers_for(
         def unit(session: AsyncSession) -> Unit:
             return services.unit(session, clock.now())
 
-        def first_the_pool(handler: Handler) -> Handler:
+        def pool_first_when_needed(handler: Handler) -> Handler:
             async def handle(session: AsyncSession, event: Event, env: Envelope) -> None:
-                await unit(session).hold_pool()
+                if needs_pool(event):
+                    await unit(session).hold_pool()
                 await handler(session, event, env)
             return handle
 
@@ -81,7 +101,7 @@ def handlers_for(
             await revisit_homes(unit(session), stale_after=timedelta(0), year=event.year,
                                 force=True)
 
-        return {name: first_the_pool(handler) for name, handler in {
+        return {name: pool_first_when_needed(handler) for name, handler in {
             "IntakeSubmitted": intake_submitted,
             "IntakeUpdated": intake_updated,
             "IntakeWithdrawn": intake_withdrawn,

@@ -1,0 +1,32 @@
+"""Matching reads intake's events and the contingent's in two lanes side by side (one
+consumer group, one inbox), and keeps proposals and pool changes in separate transactions."""
+
+from __future__ import annotations
+
+import uuid
+
+from services.matching.adapters.kafka.handlers import needs_pool, pool_or_proposal
+from services.matching.main import create_app
+from shared.events.contingent import AllocationDecided
+from shared.events.intake import IntakeWithdrawn
+from shared.topics import events_topic
+
+
+def answer(member_id: str | None) -> AllocationDecided:
+    return AllocationDecided(home_id=uuid.uuid4(), contingent_year=2031, round=1,
+                             member_id=member_id, home_number=1, skipped=False, reason="test")
+
+
+def test_matching_reads_intake_and_contingent_events_in_two_lanes_of_one_group() -> None:
+    runtime = create_app().state.runtime
+    lanes = sorted((tuple(t.name for t in s.topics), s.group_id)
+                   for s in runtime.broker.subscribers)
+    assert lanes == [((events_topic("contingent"),), "matching-consumer"),
+                     ((events_topic("intake"),), "matching-consumer")]
+
+
+def test_only_an_answer_naming_a_member_goes_without_the_pool_lock() -> None:
+    assert not needs_pool(answer("m1"))
+    assert needs_pool(answer(None))  # its home waits again: it enters the pool
+    assert needs_pool(IntakeWithdrawn(client_ref="ref00001", member_id="m1", reason="other"))
+    assert pool_or_proposal(answer("m1")) != pool_or_proposal(answer(None))
