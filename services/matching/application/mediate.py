@@ -25,7 +25,7 @@ from services.matching.adapters.db.repository import (
     Row,
     candidate_from_row,
     candidates_in,
-    excluded_for_home,
+    excluded_of,
     home_from_row,
     lock_candidate,
     lock_home,
@@ -84,7 +84,7 @@ async def request_allocation(
     if only_if_changed and not stale and row.status == "allocating":
         return False
     home = home_from_row(row)
-    excluded = await excluded_for_home(unit.session, home_id)
+    excluded = excluded_of(row)
     members = await eligible_members_for(unit, home, excluded)
     if only_if_changed and not stale and members == (row.requested_members or []):
         return False
@@ -125,7 +125,7 @@ async def propose_on_decision(unit: Unit, decision: AllocationDecided) -> uuid.U
         await request_allocation(unit, row.home_id, only_if_changed=True)
         return None
     home = home_from_row(row)
-    excluded = await excluded_for_home(unit.session, row.home_id)
+    excluded = excluded_of(row)
     policy = unit.rules.eligibility
     mine = await candidates_in(unit.session, ("waiting",), decision.member_id)
     ranked = ranked_candidates(home, mine, decision.member_id, policy, excluded)
@@ -166,19 +166,23 @@ async def _propose(unit: Unit, home_row: Row, candidate: Candidate,
                     working_days=unit.rules.decision_working_days,
                     calendar=unit.rules.calendar)
     proposal = match.proposal
+    # The match, the candidate and the home written in one statement (one round trip, not
+    # three: this runs for every proposal). Both rows are locked by this transaction already.
+    candidate_proposed = sa.update(candidates).where(
+        candidates.c.case_id == uuid.UUID(candidate.case_id),
+    ).values(
+        status=match.candidate.status.value,
+        first_proposed_at=sa.func.coalesce(candidates.c.first_proposed_at, unit.now),
+    ).returning(candidates.c.case_id).cte("candidate_proposed")
+    home_proposed = sa.update(homes).where(homes.c.home_id == home_row.home_id).values(
+        status="proposed").returning(homes.c.home_id).cte("home_proposed")
     await unit.session.execute(sa.insert(matches).values(
         match_id=match_id, home_id=home_row.home_id,
         case_id=uuid.UUID(candidate.case_id), member_id=candidate.member_id,
         corporation_id=home.corporation_id, status=proposal.status.value,
         proposed_at=proposal.proposed_at, deadline=proposal.deadline,
         explanation=explanation, allocation_round=decision.round,
-    ))
-    await unit.session.execute(
-        sa.update(candidates).where(candidates.c.case_id == uuid.UUID(candidate.case_id))
-        .values(status=match.candidate.status.value,
-                first_proposed_at=sa.func.coalesce(candidates.c.first_proposed_at, unit.now)))
-    await unit.session.execute(sa.update(homes).where(homes.c.home_id == home_row.home_id)
-                               .values(status="proposed"))
+    ).add_cte(candidate_proposed).add_cte(home_proposed))
     await unit.outbox.add(unit.session, MatchProposed(
         match_id=match_id, home_id=home_row.home_id,
         client_ref=candidate.client_ref, member_id=candidate.member_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -138,5 +139,39 @@ async def test_an_answer_naming_a_member_does_not_wait_for_the_pool_lock_and_nob
         # the answer was acted on: the home waits, or (other tests' clients fit it) asked again
         after = await direct.home(nobody)
         assert after.status == "waiting" or after.allocation_round == 2
+    finally:
+        await direct.close()
+
+
+async def test_a_proposal_costs_few_round_trips_and_writes_all_three_rows(
+    scenario: Scenario,
+) -> None:
+    """Every statement is a round trip to PostgreSQL, paid while the home is locked (and on a
+    busy two-core machine each costs milliseconds): the answer's home is read with its
+    excluded clients, and the match, the candidate and the home are written together."""
+    s = scenario
+    member = s.member()
+    direct = Direct(s, await s.now())
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    try:
+        case_id = await direct.add_candidate(member)
+        [home_id] = await direct.add_allocating_homes(1, asked=[member])
+        sa.event.listen(direct.engine.sync_engine, "before_cursor_execute", count)
+        match_id = await direct.answer(home_id, member)
+        sa.event.remove(direct.engine.sync_engine, "before_cursor_execute", count)
+
+        assert match_id is not None
+        assert len(statements) <= 7, "\n".join(s.split("\n")[0][:90] for s in statements)
+        assert (await direct.home(home_id)).status == "proposed"
+        row = await s.sql_value(
+            "SELECT status || ' ' || (first_proposed_at IS NOT NULL) "
+            "FROM matching.candidates WHERE case_id = :c", c=case_id)
+        assert row == "proposed true"
+        assert await s.sql_value("SELECT home_id FROM matching.matches WHERE match_id = :m",
+                                 m=match_id) == home_id
     finally:
         await direct.close()

@@ -176,11 +176,26 @@ def proposal_values(p: MatchProposal) -> dict[str, Any]:
 # --- loading, with locks -------------------------------------------------------------------
 
 
+_ENDED_WITHOUT_TENANCY = [ProposalStatus.DECLINED.value, ProposalStatus.EXPIRED.value]
+
+
 async def lock_home(session: AsyncSession, home_id: uuid.UUID, *,
                     skip_locked: bool = False) -> Row | None:
-    query = sa.select(homes).where(homes.c.home_id == home_id)
+    """The home's row, locked, with `excluded`: the clients whose proposal for it ended
+    declined or expired (see `excluded_of`) — in the same round trip, since nearly every
+    caller that locks a home goes on to ask who may have it."""
+    excluded = sa.select(sa.func.array_agg(matches.c.case_id)).where(
+        matches.c.home_id == homes.c.home_id,
+        matches.c.status.in_(_ENDED_WITHOUT_TENANCY),
+    ).scalar_subquery().label("excluded")
+    query = sa.select(homes, excluded).where(homes.c.home_id == home_id)
     return (await session.execute(
-        query.with_for_update(skip_locked=skip_locked))).one_or_none()
+        query.with_for_update(of=homes, skip_locked=skip_locked))).one_or_none()
+
+
+def excluded_of(row: Row) -> frozenset[str]:
+    """Clients not to propose for this home again (a row from `lock_home`)."""
+    return frozenset(str(case_id) for case_id in row.excluded or ())
 
 
 async def lock_candidate(session: AsyncSession, case_id: uuid.UUID) -> Row | None:
@@ -212,18 +227,6 @@ async def open_match_of(session: AsyncSession, *, home_id: uuid.UUID | None = No
     if lock:
         query = query.with_for_update()
     return (await session.execute(query)).one_or_none()
-
-
-async def excluded_for_home(session: AsyncSession, home_id: uuid.UUID) -> frozenset[str]:
-    """Clients whose proposal for this home ended declined or expired (not proposed again)."""
-    rows = await session.execute(
-        sa.select(matches.c.case_id).where(
-            matches.c.home_id == home_id,
-            matches.c.status.in_([ProposalStatus.DECLINED.value,
-                                  ProposalStatus.EXPIRED.value]),
-        )
-    )
-    return frozenset(str(case_id) for case_id in rows.scalars())
 
 
 async def candidates_in(session: AsyncSession, statuses: tuple[str, ...],
