@@ -43,8 +43,10 @@ class Unit:
         pool (an offer, an intake, a decline, an expiry, a withdrawal), so that a home and a
         candidate appearing at the same moment always see each other: without it, each could
         commit without seeing the other's uncommitted row, and the home would wait for
-        nobody. Call it first in the transaction, before any row lock: the order pool →
-        home → candidate → match then holds everywhere, and no deadlock can arise.
+        nobody. Call it first in the transaction, before any row lock another transaction
+        could wait for: the order pool → home → candidate → match then holds everywhere,
+        and no deadlock can arise. (A row this transaction inserted is invisible to others
+        until commit, so `offer_home` inserts its home first and takes the lock after.)
 
         Taken once per transaction: the shared consumer handles several events in one
         transaction, each in its own unit, and the lock is already ours after the first."""

@@ -308,11 +308,15 @@ class Direct:
                 for h in home_ids])
         return home_ids
 
+    def round_one_answer(self, home_id: uuid.UUID, member_id: str | None) -> AllocationDecided:
+        """The contingent's answer to a home's first request (round 1)."""
+        return AllocationDecided(home_id=home_id, contingent_year=self.s.year, round=1,
+                                 member_id=member_id, home_number=1, skipped=False,
+                                 reason="test")
+
     async def answer(self, home_id: uuid.UUID, member_id: str | None) -> uuid.UUID | None:
         """The contingent's answer to round 1, handled in a transaction of its own."""
-        answer = AllocationDecided(home_id=home_id, contingent_year=self.s.year, round=1,
-                                   member_id=member_id, home_number=1, skipped=False,
-                                   reason="test")
+        answer = self.round_one_answer(home_id, member_id)
         async with AsyncSession(self.engine) as session, session.begin():
             return await propose_on_decision(self.services.unit(session, self.now), answer)
 
@@ -325,9 +329,7 @@ class Direct:
     async def handle(self, handler: Handler, home_id: uuid.UUID,
                      member_id: str | None) -> None:
         """The contingent's answer to round 1 through a consumer handler, committed."""
-        answer = AllocationDecided(home_id=home_id, contingent_year=self.s.year, round=1,
-                                   member_id=member_id, home_number=1, skipped=False,
-                                   reason="test")
+        answer = self.round_one_answer(home_id, member_id)
         envelope = envelope_for(answer, case_id=home_id, occurred_at=self.now,
                                 recorded_at=self.now)
         async with AsyncSession(self.engine) as session, session.begin():
