@@ -208,3 +208,32 @@ def test_a_ledger_that_spends_a_home_twice_cannot_be_restored() -> None:
     forged = LedgerEntry(2, "consumed", "h1", "b", "e2", AT)
     with pytest.raises(InvalidContingent, match="does not follow from the entries before it"):
         dataclasses.replace(contingent, ledger=(*contingent.ledger, forged))
+
+
+def _everything(c: Contingent) -> tuple[object, ...]:
+    return (c.ledger, c.redistributions, c.needs, c.shares, c.carried_over, c.inactive,
+            c.ties, c.unallocated, c.closed, c.standings(),
+            {f"h{i}": c.holding(f"h{i}") for i in range(8)})
+
+
+def test_a_copy_and_its_original_never_change_each_other() -> None:
+    original = year({"m01": 6, "m02": 4, "m03": 2}, 10)
+    for i in range(4):
+        original.allocate(f"h{i}", ["m01", "m02", "m03"], f"e{i}", AT)
+    original.consume("h0", original.holding("h0").member_id, "t0", AT)  # type: ignore[union-attr]
+    before = _everything(original)
+
+    twin = original.copy()
+    assert _everything(twin) == before
+    twin.allocate("h4", ["m01", "m02"], "e4", AT)
+    twin.consume("h1", twin.holding("h1").member_id, "t1", AT)  # type: ignore[union-attr]
+    twin.release("h2", "r2", AT)
+    twin.deactivate("m03", AT)
+    twin.redistribute(AT)
+    twin.close(AT, count_in_flight_as_used=True)
+    assert _everything(original) == before
+
+    after_twin = _everything(twin)
+    original.allocate("h5", ["m02"], "e5", AT)
+    original.release("h3", "r3", AT)
+    assert _everything(twin) == after_twin

@@ -1,8 +1,10 @@
 """PostgreSQL storage of the yearly contingent aggregate and of the member roster.
 
 `get` restores a `Contingent` from its rows (the constructor rebuilds the state per home from
-the ledger and refuses a ledger that does not follow the rules); `save` writes only what
-changed since: new ledger entries, changed share lines, new redistribution records, the close.
+the ledger and refuses a ledger that does not follow the rules) — or, while the year's
+revision is unchanged, copies the one this process read or wrote last (`YearCache`); `save`
+writes only what changed since: new ledger entries, changed share lines, new redistribution
+records, the close, and a new revision.
 With ``lock=True`` the year's `contingents` row is held FOR UPDATE until the transaction ends:
 allocations, tenancies, releases, redistributions, carry-overs and the close of one year run
 one after another, never interleaved.
@@ -14,12 +16,13 @@ aggregate twice; the inbox sees to that).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -79,11 +82,56 @@ def _ties(data: Sequence[dict[str, Any]]) -> tuple[Tie, ...]:
                      Fraction(t.get("value", "0"))) for t in data)
 
 
+def _changed(c: Contingent, stored: _Stored) -> bool:
+    return (len(c.ledger) != stored.ledger_length
+            or len(c.redistributions) != stored.redistributions
+            or _lines(c) != stored.lines or _header(c) != stored.header
+            or (c.closed is not None) != stored.closed)
+
+
+class YearCache:
+    """The last state of each year this process read or wrote, under the year's revision.
+
+    Every allocation and tenancy reads its year, and a year's ledger grows with every home:
+    restoring it from its rows each time cost the contingent a fifth of its CPU in the
+    simulated year. While `contingents.revision` is what it was, the year is handed out as
+    a copy instead. Every write of a year sets a new random revision, so a write by another
+    transaction or process — or one of ours that was rolled back — never matches.
+    """
+
+    def __init__(self) -> None:
+        self._years: dict[int, tuple[UUID, Contingent]] = {}
+
+    def get(self, year: int, revision: UUID | None) -> Contingent | None:
+        held = self._years.get(year)
+        if revision is None or held is None or held[0] != revision:
+            return None
+        return held[1].copy()
+
+    def put(self, year: int, revision: UUID | None, contingent: Contingent) -> None:
+        if revision is not None:  # a year written before revisions: read from its rows
+            self._years[year] = (revision, _as_restored(contingent))
+
+
+def _as_restored(c: Contingent) -> Contingent:
+    """A copy as `get` would restore it from the rows: an allocation's decision lives in
+    `allocations`, not on its ledger entry, so a copy must not know more than a restore."""
+    twin = c.copy()
+    twin.ledger = tuple(e if e.decision is None else dataclasses.replace(e, decision=None)
+                        for e in c.ledger)
+    return twin
+
+
+YEARS_READ = YearCache()  # one per process: the revision decides, not the process
+
+
 class SqlContingentRepository:
-    def __init__(self, session: AsyncSession, on_saved: SavedHook | None = None) -> None:
+    def __init__(self, session: AsyncSession, on_saved: SavedHook | None = None,
+                 years: YearCache = YEARS_READ) -> None:
         self._session = session
         self._on_saved = on_saved or (lambda c, entries: None)
         self._stored: dict[int, _Stored] = {}
+        self._years = years
 
     # --- Loading --------------------------------------------------------------------------
 
@@ -93,6 +141,16 @@ class SqlContingentRepository:
             query.with_for_update() if lock else query)).one_or_none()
         if head is None:
             return None
+        contingent = self._years.get(year, head.revision)
+        if contingent is None:
+            contingent = await self._restore(head)
+            self._years.put(year, head.revision, contingent)
+        self._remember(contingent)
+        return contingent
+
+    async def _restore(self, head: sa.Row[Any]) -> Contingent:
+        """The year from its rows; the constructor replays and checks the whole ledger."""
+        year = head.year
         lines = (await self._session.execute(
             sa.select(shares).where(shares.c.year == year).order_by(shares.c.member_id)
         )).all()
@@ -105,7 +163,7 @@ class SqlContingentRepository:
             sa.select(redistributions).where(redistributions.c.year == year)
             .order_by(redistributions.c.redistribution_id)
         )).all()
-        contingent = Contingent(
+        return Contingent(
             year=year, total_homes=head.total_homes, method=head.method,
             min_per_member=head.min_per_member, cap_at_need=head.cap_at_need,
             needs={r.member_id: r.need for r in lines},
@@ -119,8 +177,6 @@ class SqlContingentRepository:
             redistributions=tuple(_redistribution(r) for r in records),
             closed=await self._closed(head) if head.status == "closed" else None,
         )
-        self._remember(contingent)
-        return contingent
 
     async def closed_year(self, year: int) -> ClosedYear | None:
         head = (await self._session.execute(
@@ -187,16 +243,21 @@ class SqlContingentRepository:
     async def save(self, contingent: Contingent, *, at: datetime,
                    trace: LedgerTrace = LedgerTrace()) -> None:
         stored = self._stored[contingent.year]  # a year is saved only after it was read
+        if not _changed(contingent, stored):  # the revision stays: every copy is still true
+            self._on_saved(contingent, ())
+            return
         new_entries = contingent.ledger[stored.ledger_length:]
         if new_entries:
             await self._session.execute(sa.insert(ledger), [
                 _entry_row(contingent.year, e, trace) for e in new_entries])
         await self._save_lines(contingent, stored, at)
+        revision = uuid4()
+        head: dict[str, Any] = {"revision": revision}
         if _header(contingent) != stored.header:
-            await self._session.execute(
-                sa.update(contingents).where(contingents.c.year == contingent.year).values(
-                    ties=ties_json(contingent.ties), unallocated=contingent.unallocated,
-                    carried_over_from=contingent.carried_over_from))
+            head.update(ties=ties_json(contingent.ties), unallocated=contingent.unallocated,
+                        carried_over_from=contingent.carried_over_from)
+        await self._session.execute(
+            sa.update(contingents).where(contingents.c.year == contingent.year).values(**head))
         new_records = contingent.redistributions[stored.redistributions:]
         if new_records:
             await self._session.execute(sa.insert(redistributions), [
@@ -205,6 +266,7 @@ class SqlContingentRepository:
         if contingent.closed is not None and not stored.closed:
             await self._save_close(contingent.closed)
         self._remember(contingent)
+        self._years.put(contingent.year, revision, contingent)
         self._on_saved(contingent, new_entries)
 
     async def record_decision(self, *, year: int, home_id: UUID, round: int,
@@ -229,6 +291,7 @@ class SqlContingentRepository:
             cap_at_need=c.cap_at_need, status="open", ties=ties_json(c.ties), set_at=at,
             closed_at=None, unallocated=c.unallocated, carried_over_from=c.carried_over_from,
             pledges=[{"corporation_id": p.corporation_id, "homes": p.homes} for p in pledges],
+            revision=uuid4(),
         )
 
     async def _insert_lines(self, c: Contingent, member_ids: Collection[str],

@@ -42,6 +42,8 @@ contingents = sa.Table(
     sa.Column("carried_over_from", sa.Integer, nullable=True),
     sa.Column("pledges", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     sa.Column("closed_in_flight", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    # A new random id with every write of the year (repository.py: YearCache)
+    sa.Column("revision", UUID(as_uuid=True), nullable=True),
 )
 
 shares = sa.Table(
