@@ -7,7 +7,6 @@ overdue. The sweep also counts what is overdue now per member organisation, for 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
@@ -21,16 +20,15 @@ SWEEP = "overdue-sweep"
 async def alert_overdue_checkins(
     new_uow: UnitOfWorkFactory, *, today: date, now: datetime
 ) -> dict[str, int]:
-    """Alert newly overdue check-ins; returns the overdue count per member (0s included)."""
+    """Alert newly overdue check-ins; returns the overdue count per member (0s included).
+
+    Only the trajectories with an alert to send are read whole: each trajectory keeps, with
+    every write, from when its pending check-ins are overdue (`overdue_scan`)."""
     async with new_uow() as uow:
-        running = await uow.trajectories.listing(open_only=True)
-    overdue: Counter[str] = Counter({t.member_id: 0 for t in running})
-    for trajectory in running:
-        due = trajectory.overdue_checkins(today)
-        overdue[trajectory.member_id] += len(due)
-        if any(not d.alerted for d in due):
-            await _alert(new_uow, trajectory.trajectory_id, today=today, now=now)
-    return dict(overdue)
+        scan = await uow.trajectories.overdue_scan(today)
+    for trajectory_id in scan.to_alert:
+        await _alert(new_uow, trajectory_id, today=today, now=now)
+    return scan.per_member
 
 
 async def _alert(

@@ -39,6 +39,15 @@ class ReturnFound:
     window: ReturnWindow
 
 
+@dataclass(frozen=True)
+class OverdueScan:
+    """Overdue check-ins per member with open trajectories (0s included), and the ids of the
+    open trajectories with an overdue check-in whose alert has not gone out."""
+
+    per_member: dict[str, int]
+    to_alert: list[str]
+
+
 class TrajectoryRepository(Protocol):
     async def add(self, trajectory: AftercareTrajectory, *, by: str, at: datetime) -> None: ...
 
@@ -58,6 +67,9 @@ class TrajectoryRepository(Protocol):
     async def listing(
         self, *, member_id: str | None = None, open_only: bool = False
     ) -> Sequence[AftercareTrajectory]: ...
+
+    async def overdue_scan(self, today: date) -> OverdueScan:
+        """What the overdue sweep needs on ``today``, without reading every trajectory."""
 
     async def with_unanswered_signals(self, now: datetime) -> Sequence[str]:
         """Ids of open trajectories with a signal due for escalation at ``now``."""

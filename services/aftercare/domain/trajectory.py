@@ -224,6 +224,18 @@ class AftercareTrajectory:
         """Due check-ins not recorded by due + grace; ``alerted`` tells old from new."""
         return tuple(due for due in self.due_checkins() if due.is_overdue(today))
 
+    def overdue_dates(self) -> tuple[date, ...]:
+        """From when each check-in still pending is overdue: ``overdue_checkins(today)`` are
+        those from on or before ``today``. Not a function of today, so it can be stored and
+        the sweep can count and find what is overdue without reading every trajectory."""
+        return tuple(due.overdue_from for due in self.due_checkins()
+                     if due.status is DueStatus.PENDING)
+
+    def next_alert_on(self) -> date | None:
+        """The first day on which ``alert_overdue_checkins`` has something to alert."""
+        return min((due.overdue_from for due in self.due_checkins()
+                    if due.status is DueStatus.PENDING and not due.alerted), default=None)
+
     def next_due_on(self) -> date | None:
         """Earliest due date still waiting for a check-in (overdue ones included)."""
         pending = (due.due_on for due in self.due_checkins() if due.status is DueStatus.PENDING)

@@ -1,6 +1,9 @@
 """Overdue check-ins with a fixed clock, and one alert per missed check-in."""
 
-from datetime import date
+from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.aftercare.domain.checkin import CheckIn, CheckInStatus
 from services.aftercare.domain.events import CheckInOverdue
@@ -150,3 +153,40 @@ def test_closing_counts_overdue_checkins_as_missed_and_lets_later_ones_lapse() -
         DueStatus.CANCELLED,
         DueStatus.CANCELLED,
     ]
+
+
+# -- what is stored for the sweep agrees with the schedule --------------------------------
+
+_STEP = st.tuples(st.sampled_from(["checkin", "sweep", "extend", "wait"]),
+                  st.integers(min_value=1, max_value=60))
+
+
+@settings(max_examples=150, deadline=None)
+@given(steps=st.lists(_STEP, max_size=25), complete_at=st.none() | st.integers(0, 24),
+       probes=st.lists(st.integers(min_value=0, max_value=800), min_size=1, max_size=8))
+def test_the_stored_overdue_dates_say_what_is_overdue_and_what_needs_an_alert(
+        steps: list[tuple[str, int]], complete_at: int | None, probes: list[int]) -> None:
+    """Whatever happened, on any later day: the overdue check-ins are exactly those whose
+    stored date has come, and there is something to alert exactly when the stored first
+    alert day has come."""
+    trajectory = _trajectory()
+    today = START
+    for i, (what, days) in enumerate(steps):
+        if i == complete_at:
+            trajectory.complete(Outcome.STABLE, today)
+            break
+        today += timedelta(days=days)
+        if what == "checkin":
+            trajectory.record_checkin(CheckIn(checkin_id=f"c{i}", held_on=today,
+                                              status=CheckInStatus.STABLE), today=today)
+        elif what == "sweep":
+            trajectory.alert_overdue_checkins(today)
+        elif what == "extend":
+            trajectory.extend(months=days % 6 + 1, reason="more support", today=today)
+    dates, alert_on = trajectory.overdue_dates(), trajectory.next_alert_on()
+    for offset in probes:
+        day = today + timedelta(days=offset)
+        overdue = trajectory.overdue_checkins(day)
+        assert sum(d <= day for d in dates) == len(overdue)
+        assert (alert_on is not None and alert_on <= day) == any(
+            not due.alerted for due in overdue)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.aftercare.adapters.db.tables import checkins, intakes, returns, signals, trajectories
 from services.aftercare.application.contracts import contract_from_terms
-from services.aftercare.application.ports import ReturnFound, SeenIntake, SignalRef
+from services.aftercare.application.ports import OverdueScan, ReturnFound, SeenIntake, SignalRef
 from services.aftercare.domain.checkin import CheckIn, CheckInStatus, LifeDomain
 from services.aftercare.domain.outcomes import Completion, Extension, Outcome
 from services.aftercare.domain.policy import AftercarePolicy
@@ -147,6 +147,29 @@ class SqlTrajectoryRepository:
             query = query.where(trajectories.c.status != "completed")
         return await self._assemble((await self._session.execute(query)).all())
 
+    async def overdue_scan(self, today: date) -> OverdueScan:
+        """From the dates stored on every write, without reading the trajectories: the overdue
+        check-ins per member with open trajectories, and which trajectories have an alert to
+        send. Trajectories written before those dates were stored are read whole."""
+        t, open_ = trajectories, trajectories.c.status != "completed"
+        due = sa.func.unnest(t.c.overdue_dates).table_valued("day").render_derived()
+        counted = await self._session.execute(
+            sa.select(t.c.member_id, sa.func.count(due.c.day).filter(due.c.day <= today))
+            .select_from(t.outerjoin(due, sa.true()))
+            .where(open_, t.c.overdue_dates.is_not(None)).group_by(t.c.member_id))
+        per_member: Counter[str] = Counter({m: int(n) for m, n in counted.tuples()})
+        to_alert = [str(r) for r in await self._session.scalars(
+            sa.select(t.c.trajectory_id).where(open_, t.c.next_alert_on <= today)
+            .order_by(t.c.next_alert_on))]
+        older = await self._assemble((await self._session.execute(
+            sa.select(t).where(open_, t.c.overdue_dates.is_(None)))).all())
+        for trajectory in older:
+            overdue = trajectory.overdue_checkins(today)
+            per_member[trajectory.member_id] += len(overdue)
+            if any(not d.alerted for d in overdue):
+                to_alert.append(trajectory.trajectory_id)
+        return OverdueScan(dict(per_member), to_alert)
+
     async def with_unanswered_signals(self, now: datetime) -> Sequence[str]:
         rows = await self._session.execute(
             sa.select(signals.c.trajectory_id).distinct()
@@ -213,6 +236,8 @@ def _changing_columns(trajectory: AftercareTrajectory) -> dict[str, Any]:
             ],
             "alerted_due_dates": sorted(d.isoformat() for d in trajectory.alerted_due_dates),
         },
+        "overdue_dates": list(trajectory.overdue_dates()),
+        "next_alert_on": trajectory.next_alert_on(),
     }
 
 

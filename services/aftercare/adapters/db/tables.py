@@ -5,7 +5,7 @@ reason live here and nowhere else: they never go into an event.
 """
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from shared.db import inbox_table, outbox_table
 
@@ -32,6 +32,10 @@ trajectories = sa.Table(
     # the AftercarePolicy the trajectory was opened under (NULL: the default policy)
     sa.Column("policy", JSONB, nullable=True),
     sa.Column("completed_on", sa.Date, nullable=True),
+    # For the overdue sweep, derived on every write (NULL: written before they existed):
+    # from when each pending check-in is overdue, and the first day with an alert to send.
+    sa.Column("overdue_dates", ARRAY(sa.Date), nullable=True),
+    sa.Column("next_alert_on", sa.Date, nullable=True, index=True),
 )
 
 checkins = sa.Table(
