@@ -10,8 +10,8 @@ manual`):
     for every business day with something to do:
         PUT /admin/clock on all four services                  (the day begins, 09:00 UTC)
         wait for the proposals that expire today to expire     (matching's periodic job)
-        perform the day's actions: intakes, withdrawals, homes, decisions, tenancies,
-            signals, check-ins, closings
+        perform the day's actions in two lanes side by side (`LANES`): intakes,
+            withdrawals, homes, decisions, tenancies — and signals, check-ins, closings
         wait for quiescence: every outbox empty (GET /admin/backlog) and every consumer group
             caught up (committed offsets == end offsets of the topics it is assigned)
         read the day's events from Kafka and plan the reactions (a proposal is decided in
@@ -20,8 +20,8 @@ manual`):
 Behaviour is keyed to the simulator's own numbering, not to the services' ids: what the
 corporation does with the 2nd proposal for home #17 is drawn from `(seed, "decision", 17,
 2)`, whoever that proposal is for. With `ordered=True` every action that can change an
-allocation (an intake, a withdrawal, a home, a decline) is followed by quiescence and
-same-day intakes get distinct submission seconds, so the services see the same inputs in
+allocation (an intake, a withdrawal, a home, a decline) is followed by quiescence, a day's
+phases run in one lane, and same-day intakes get distinct submission seconds, so the services see the same inputs in
 the same order and the whole run — proposals included — repeats exactly. Without it
 (the default, several times faster) same-day homes race through Kafka, so which member a
 home goes to may differ between runs while the plan and every scripted behaviour do not.
@@ -841,6 +841,24 @@ async def settle(api: Api, kafka: Kafka, stats: Quiet, *, within: float = 120.0,
 PHASES = ("intake", "withdraw", "home", "decide", "tenancy", "signal", "acknowledge",
           "checkin", "complete")
 ALLOCATING = {"intake", "withdraw", "home"}
+# A day's phases in two lanes that run side by side, each lane one phase after the other:
+# what moves people and homes (intake, matching, the contingent) and what aftercare records.
+# Nothing in the second waits for the first on the same day — a tenancy's trajectory opens
+# through Kafka, and its check-ins are planned from the events read at the day's end — just
+# as caseworkers and supporters do not wait for each other. An ordered run keeps one lane.
+LANES = (("intake", "withdraw", "home", "decide", "tenancy"),
+         ("signal", "acknowledge", "checkin", "complete"))
+
+
+def day_lanes(actions: Iterable[Action], *, ordered: bool) -> list[list[list[Action]]]:
+    """The day's actions by lane, each lane a list of its phases' actions in phase order
+    (empty phases and lanes left out)."""
+    by_phase: defaultdict[str, list[Action]] = defaultdict(list)
+    for action in sorted(actions):
+        by_phase[PHASES[action.phase]].append(action)
+    lanes = (PHASES,) if ordered else LANES
+    return [phases for phases in ([by_phase[p] for p in lane if by_phase[p]] for lane in lanes)
+            if phases]
 
 
 @dataclass(order=True)
@@ -1088,23 +1106,24 @@ class Simulation:
             with self._timed("clock"):
                 await self.api.set_clock(datetime.combine(day, DAY_STARTS_AT))
         await self._await_expiries()
-        actions = sorted(self.schedule.pop(day, []))
-        for phase in range(len(PHASES)):
-            todo = [a for a in actions if a.phase == phase]
-            if not todo:
-                continue
-            if self.s.ordered and PHASES[phase] in ALLOCATING | {"decide"}:
-                for action in todo:
-                    with self._timed("actions"):
-                        await self._perform(action)
-                    await self._settle()
-            else:
-                with self._timed("actions"), self._timed(f"phase {PHASES[phase]}"):
-                    await asyncio.gather(*(self._perform(a) for a in todo))
+        lanes = day_lanes(self.schedule.pop(day, []), ordered=self.s.ordered)
+        with self._timed("actions"):
+            await asyncio.gather(*(self._lane(phases) for phases in lanes))
         await self._settle()
         if self._deviation_dirty:
             with self._timed("deviation"):
                 await self._track_deviation()
+
+    async def _lane(self, phases: list[list[Action]]) -> None:
+        for todo in phases:
+            phase = PHASES[todo[0].phase]
+            if self.s.ordered and phase in ALLOCATING | {"decide"}:
+                for action in todo:  # each one settled before the next: the same order always
+                    await self._perform(action)
+                    await self._settle()
+            else:
+                with self._timed(f"phase {phase}"):
+                    await asyncio.gather(*(self._perform(a) for a in todo))
 
     async def _await_expiries(self, within: float = 30.0) -> None:
         """Proposals past their deadline expire by matching's periodic job; wait for it so
