@@ -8,18 +8,28 @@ consumes at a time), and puts the original back once this package's tests are do
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+import services.aftercare
+from shared.migrations import upgrade
 from tests.conftest import RunningSystem
 from tests.integration.aftercare.harness import Aftercare
 from transferpunt.localstack import free_port
 from transferpunt.supervisor import ServiceProcess, wait_all_ready
 
 CLOCK_START = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
+MIGRATIONS = Path(services.aftercare.__file__).parent / "adapters" / "db" / "migrations"
 
 
 @pytest.fixture(scope="package")
@@ -57,3 +67,24 @@ def aftercare_service(
 async def aftercare(aftercare_service: str, system: RunningSystem) -> AsyncIterator[Aftercare]:
     async with httpx.AsyncClient(timeout=15) as http:
         yield Aftercare(aftercare_service, system.infra.bootstrap_servers, http)
+
+
+@pytest.fixture
+async def engine(infra: Any) -> AsyncIterator[AsyncEngine]:
+    """A database of this test's own with the aftercare schema migrated from scratch (for
+    what looks at every trajectory, like the overdue sweep)."""
+    server = make_url(infra.database_url)
+    name = f"transferpunt_aftercare_{uuid.uuid4().hex[:8]}"
+    admin = create_async_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    await asyncio.to_thread(upgrade, MIGRATIONS, url, "aftercare")
+    engine = create_async_engine(url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'DROP DATABASE "{name}"'))
+        await admin.dispose()

@@ -2,81 +2,30 @@
 trajectory's pending check-ins are overdue, and the sweep counts and finds with those dates.
 A trajectory written before the dates were stored is still counted and alerted.
 
-The sweep looks at every open trajectory, so each test has a database of its own (migrated
-from scratch), where no other test's trajectories are and no running service sweeps."""
+The sweep looks at every open trajectory, so each test has a database of its own (`engine`,
+migrated from scratch), where no other test's trajectories are and no running service
+sweeps."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-import services.aftercare
 from services.aftercare.adapters.db import tables
-from services.aftercare.adapters.db.unit_of_work import unit_of_work_factory
 from services.aftercare.application.alert_overdue_checkins import alert_overdue_checkins
-from services.aftercare.domain.checkin import CheckIn, CheckInStatus
-from services.aftercare.domain.outcomes import Contract, ContractType
-from services.aftercare.domain.policy import AftercarePolicy
-from services.aftercare.domain.trajectory import AftercareTrajectory
-from shared.clock import ManualClock
-from shared.migrations import upgrade
-from shared.outbox import Outbox
+from tests.integration.aftercare.direct import NOW, new_uow, opened
 from tests.integration.aftercare.harness import unique
 
 pytestmark = pytest.mark.infra
 
 TODAY = date(2090, 6, 1)
-NOW = datetime(2090, 6, 1, 9, 0, tzinfo=UTC)
 LONG_AGO = date(2090, 3, 1)  # months 1 and 2 are overdue by TODAY, month 3 is not
 LATELY = date(2090, 5, 20)  # nothing is due yet
-MIGRATIONS = Path(services.aftercare.__file__).parent / "adapters" / "db" / "migrations"
-
-
-@pytest.fixture
-async def engine(infra: Any) -> AsyncIterator[AsyncEngine]:
-    server = make_url(infra.database_url)
-    name = f"transferpunt_sweep_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    await asyncio.to_thread(upgrade, MIGRATIONS, url, "aftercare")
-    engine = create_async_engine(url)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE "{name}"'))
-        await admin.dispose()
-
-
-def new_uow(engine: AsyncEngine) -> Any:
-    outbox = Outbox(tables.outbox, "aftercare", ManualClock(NOW))
-    return unit_of_work_factory(async_sessionmaker(engine, expire_on_commit=False), outbox)
-
-
-async def opened(engine: AsyncEngine, member: str, start: date,
-                 checkins: tuple[date, ...] = ()) -> str:
-    trajectory = AftercareTrajectory.open(
-        trajectory_id=str(uuid.uuid4()), case_id=str(uuid.uuid4()), client_ref=unique("ref"),
-        member_id=member, corporation_id=unique("c"), home_id=str(uuid.uuid4()),
-        tenancy_start=start, contract=Contract(ContractType.OWN_NAME), policy=AftercarePolicy())
-    for held_on in checkins:
-        trajectory.record_checkin(CheckIn(checkin_id=str(uuid.uuid4()), held_on=held_on,
-                                          status=CheckInStatus.STABLE), today=held_on)
-    async with new_uow(engine)() as uow:
-        await uow.trajectories.add(trajectory, by="test", at=NOW)
-    return trajectory.trajectory_id
 
 
 async def sweep(engine: AsyncEngine) -> tuple[dict[str, int], list[str]]:
@@ -85,7 +34,7 @@ async def sweep(engine: AsyncEngine) -> tuple[dict[str, int], list[str]]:
     read: list[str] = []
 
     def note(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        if "FROM aftercare.checkins" in statement:
+        if statement.startswith("SELECT") and "aftercare.checkins" in statement:
             read.extend(str(p) for p in (parameters or ()) if isinstance(p, uuid.UUID))
 
     sa.event.listen(engine.sync_engine, "before_cursor_execute", note)

@@ -97,18 +97,30 @@ class SqlTrajectoryRepository:
     # -- reading -------------------------------------------------------------------------
 
     async def get(self, trajectory_id: str, *, lock: bool = False) -> AftercareTrajectory | None:
+        """The trajectory and its check-ins in one statement, its signals in a second only
+        when it has any (most have none): recording a check-in costs fewer round trips."""
         try:
             key = uuid.UUID(trajectory_id)
         except ValueError:
             return None
-        query = sa.select(trajectories).where(trajectories.c.trajectory_id == key)
+        t, c = trajectories, checkins
+        query = (
+            sa.select(t, _HAS_SIGNALS, *_CHECKIN_COLUMNS)
+            .select_from(t.outerjoin(c, c.c.trajectory_id == t.c.trajectory_id))
+            .where(t.c.trajectory_id == key).order_by(c.c.seq)
+        )
         if lock:
-            query = query.with_for_update()
-        row = (await self._session.execute(query)).one_or_none()
-        if row is None:
+            query = query.with_for_update(of=t)
+        rows = (await self._session.execute(query)).all()
+        if not rows:
             return None
-        [trajectory] = await self._assemble([row])
-        return trajectory
+        head = rows[0]
+        signal_rows: Iterable[Row] = ()
+        if head.has_signals:
+            signal_rows = await self._session.execute(
+                sa.select(signals).where(signals.c.trajectory_id == key).order_by(signals.c.seq))
+        return self._built(head, [_checkin(r, "c_") for r in rows if r.c_checkin_id],
+                           [signal_from_row(s) for s in signal_rows])
 
     async def exists_for_case(self, case_id: str) -> bool:
         found = await self._session.execute(
@@ -208,15 +220,17 @@ class SqlTrajectoryRepository:
         signals_of: dict[uuid.UUID, list[Signal]] = defaultdict(list)
         for s in signal_rows:
             signals_of[s.trajectory_id].append(signal_from_row(s))
-        assembled = []
-        for row in rows:
-            tid = str(row.trajectory_id)
-            trajectory = _trajectory(row, by_trajectory[row.trajectory_id],
-                                     signals_of[row.trajectory_id])
-            self._stored_checkins[tid] = {c.checkin_id for c in trajectory.checkins}
-            self._stored_signals[tid] = {s.signal_id for s in trajectory.signals}
-            assembled.append(trajectory)
-        return assembled
+        return [self._built(row, by_trajectory[row.trajectory_id], signals_of[row.trajectory_id])
+                for row in rows]
+
+    def _built(self, row: Row, checkin_list: list[CheckIn],
+               signal_list: list[Signal]) -> AftercareTrajectory:
+        """The aggregate from its rows, remembering which children are stored already."""
+        trajectory = _trajectory(row, checkin_list, signal_list)
+        tid = trajectory.trajectory_id
+        self._stored_checkins[tid] = {c.checkin_id for c in trajectory.checkins}
+        self._stored_signals[tid] = {s.signal_id for s in trajectory.signals}
+        return trajectory
 
 
 # -- rows ↔ domain -----------------------------------------------------------------------
@@ -287,12 +301,24 @@ def _checkin_row(trajectory_id: str, checkin: CheckIn, *, by: str, at: datetime)
     }
 
 
-def _checkin(row: Row) -> CheckIn:
+def _checkin(row: Row, prefix: str = "") -> CheckIn:
+    """A check-in from its row (or from its columns labelled with ``prefix`` in a join)."""
+    m = row._mapping
     return CheckIn(
-        checkin_id=str(row.checkin_id), held_on=row.held_on, status=CheckInStatus(row.status),
-        scores={LifeDomain(k): v for k, v in row.scores.items()},
-        agreed_actions=tuple(row.agreed_actions), private_notes=row.private_notes,
+        checkin_id=str(m[prefix + "checkin_id"]), held_on=m[prefix + "held_on"],
+        status=CheckInStatus(m[prefix + "status"]),
+        scores={LifeDomain(k): v for k, v in m[prefix + "scores"].items()},
+        agreed_actions=tuple(m[prefix + "agreed_actions"]),
+        private_notes=m[prefix + "private_notes"],
     )
+
+
+# `get` reads a trajectory and its check-ins in one statement: the check-in's columns under
+# their own names, and whether the trajectory has signals to read at all.
+_CHECKIN_COLUMNS = [checkins.c[name].label(f"c_{name}") for name in (
+    "checkin_id", "held_on", "status", "scores", "agreed_actions", "private_notes")]
+_HAS_SIGNALS = sa.exists().where(
+    signals.c.trajectory_id == trajectories.c.trajectory_id).label("has_signals")
 
 
 def signal_from_row(row: Row) -> Signal:
