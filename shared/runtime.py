@@ -134,7 +134,10 @@ class ServiceRuntime:
 
     async def outbox_pending(self) -> int:
         table = self.relay.table
+        # Autocommit: one count needs no BEGIN and no ROLLBACK around it (a simulator asks
+        # every service this many times a simulated day).
         async with self.engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
             count = await conn.scalar(
                 sa.select(sa.func.count()).select_from(table)
                 .where(table.c.published_at.is_(None))
