@@ -15,7 +15,8 @@ Broker defaults (``server.properties`` is regenerated on every start):
 node), ``group.initial.rebalance.delay.ms=0`` so consumers join at once,
 ``broker.session.timeout.ms=4000`` (9000 by default) so a broker restarted after a crash
 registers again sooner, and ``auto.create.topics.enable=true``; the services still create
-their topics explicitly (:meth:`KafkaBroker.create_topics`).
+their topics explicitly (:meth:`KafkaBroker.create_topics`). The JVM runs with a 512 MB heap
+and only the C1 JIT (``DEFAULT_JVM_OPTIONS``; ``TRANSFERPUNT_KAFKA_JVM_OPTS`` overrides).
 """
 
 from __future__ import annotations
@@ -258,6 +259,20 @@ def _new_cluster_id() -> str:
             return text
 
 
+JVM_OPTIONS_ENV = "TRANSFERPUNT_KAFKA_JVM_OPTS"
+# Only the C1 JIT: on a 2-core machine shared with six other processes, the C2 compiler
+# thread took 10 s of the broker's 26 s of CPU in a simulated year on a fresh broker, and
+# raw produce→consume on a fresh broker ran at 30–37k msg/s with C1 against 19–26k with C2
+# compiling (docs/benchmark.md, round six). A broker that runs for days may want C2 back:
+# set TRANSFERPUNT_KAFKA_JVM_OPTS (space-separated; empty for the JVM's defaults).
+DEFAULT_JVM_OPTIONS = ("-XX:TieredStopAtLevel=1",)
+
+
+def default_jvm_options() -> tuple[str, ...]:
+    configured = os.environ.get(JVM_OPTIONS_ENV)
+    return DEFAULT_JVM_OPTIONS if configured is None else tuple(configured.split())
+
+
 @dataclass
 class KafkaBroker:
     """Handle on the local broker kept in ``state_dir``.
@@ -270,6 +285,7 @@ class KafkaBroker:
     port: int = DEFAULT_PORT
     controller_port: int = DEFAULT_CONTROLLER_PORT
     heap: str = "512m"
+    jvm_options: tuple[str, ...] = field(default_factory=default_jvm_options)
     progress: Progress = _no_progress
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
@@ -397,17 +413,7 @@ class KafkaBroker:
         self.config_path.write_text(self.server_properties())
         self._format_storage(java, libs)
         rotate_log(self.log_path)
-        cmd = [
-            java,
-            f"-Xmx{self.heap}",
-            "-XX:+ExitOnOutOfMemoryError",
-            "-Djava.awt.headless=true",
-            f"-Dlog4j2.configurationFile={log_config_path()}",
-            "-cp",
-            f"{libs}/*",
-            "kafka.Kafka",
-            str(self.config_path),
-        ]
+        cmd = self.command(java, libs)
         with self.log_path.open("ab") as log:
             log.write(f"\n==== transferpunt: starting Kafka at {time.ctime()} ====\n".encode())
             log.flush()
@@ -423,6 +429,21 @@ class KafkaBroker:
         self.progress(f"Kafka broker starting (pid {self._proc.pid}, port {self.port})")
         if wait:
             self.wait_ready(timeout)
+
+    def command(self, java: str, libs: Path) -> list[str]:
+        """The broker's command line (`jvm_options` before the class path)."""
+        return [
+            java,
+            f"-Xmx{self.heap}",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Djava.awt.headless=true",
+            *self.jvm_options,
+            f"-Dlog4j2.configurationFile={log_config_path()}",
+            "-cp",
+            f"{libs}/*",
+            "kafka.Kafka",
+            str(self.config_path),
+        ]
 
     def _died(self) -> bool:
         if self._proc is not None:
