@@ -21,10 +21,11 @@ Behaviour is keyed to the simulator's own numbering, not to the services' ids: w
 corporation does with the 2nd proposal for home #17 is drawn from `(seed, "decision", 17,
 2)`, whoever that proposal is for. With `ordered=True` every action that can change an
 allocation (an intake, a withdrawal, a home, a decline) is followed by quiescence, a day's
-phases run in one lane, and same-day intakes get distinct submission seconds, so the services see the same inputs in
-the same order and the whole run — proposals included — repeats exactly. Without it
-(the default, several times faster) same-day homes race through Kafka, so which member a
-home goes to may differ between runs while the plan and every scripted behaviour do not.
+phases run in one lane, and same-day intakes get distinct submission seconds, so the
+services see the same inputs in the same order and the whole run — proposals included —
+repeats exactly. Without it (the default, several times faster) same-day homes race through
+Kafka, so which member a home goes to may differ between runs while the plan and every
+scripted behaviour do not.
 
 Personal data the plan invents (names, BSNs valid by the 11-check, dates of birth, phone
 numbers, e-mail addresses, free texts naming the client) is written to
