@@ -16,11 +16,15 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from shared.topics import SERVICES
 from transferpunt.localstack import free_port
@@ -108,3 +112,30 @@ def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[R
     finally:
         for proc in procs:
             proc.stop()
+
+
+@pytest.fixture
+async def database(system: RunningSystem) -> AsyncIterator[AsyncEngine]:
+    """An engine on the running system's database, disposed after the test."""
+    engine = create_async_engine(system.infra.database_url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def scratch_database(infra: Infra) -> AsyncIterator[str]:
+    """The URL of an empty database of the test's own on the same server, dropped afterwards
+    (for a migration from scratch, or what looks at every row, like aftercare's sweep)."""
+    name = f"scratch_{uuid.uuid4().hex[:8]}"
+    admin = create_async_engine(infra.database_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(infra.database_url).set(database=name).render_as_string(
+            hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()

@@ -1108,7 +1108,7 @@ class Simulation:
                 await self.api.set_clock(datetime.combine(day, DAY_STARTS_AT))
         await self._await_expiries()
         lanes = day_lanes(self.schedule.pop(day, []), ordered=self.s.ordered)
-        with self._timed("actions"):
+        with self._timed("actions"):  # an ordered run's settling between actions included
             await asyncio.gather(*(self._lane(phases) for phases in lanes))
         await self._settle()
         if self._deviation_dirty:

@@ -9,16 +9,12 @@ consumes at a time), and puts the original back once this package's tests are do
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 import services.aftercare
@@ -70,21 +66,12 @@ async def aftercare(aftercare_service: str, system: RunningSystem) -> AsyncItera
 
 
 @pytest.fixture
-async def engine(infra: Any) -> AsyncIterator[AsyncEngine]:
+async def engine(scratch_database: str) -> AsyncIterator[AsyncEngine]:
     """A database of this test's own with the aftercare schema migrated from scratch (for
     what looks at every trajectory, like the overdue sweep)."""
-    server = make_url(infra.database_url)
-    name = f"transferpunt_aftercare_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    await asyncio.to_thread(upgrade, MIGRATIONS, url, "aftercare")
-    engine = create_async_engine(url)
+    await asyncio.to_thread(upgrade, MIGRATIONS, scratch_database, "aftercare")
+    engine = create_async_engine(scratch_database)
     try:
         yield engine
     finally:
         await engine.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE "{name}"'))
-        await admin.dispose()

@@ -5,12 +5,11 @@ ledger. What another process wrote, and what was rolled back, is never served fr
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.contingent.adapters.db.repository import SqlContingentRepository, YearCache
 from services.contingent.domain.contingent import Contingent
@@ -21,15 +20,6 @@ pytestmark = pytest.mark.infra
 
 class RolledBack(Exception):
     pass
-
-
-@pytest.fixture
-async def engine(system: Any) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(system.infra.database_url)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
 
 
 async def allocate(engine: AsyncEngine, cache: YearCache, year: int, members: list[str],
@@ -74,10 +64,10 @@ def state(c: Contingent) -> tuple[object, ...]:
 
 
 async def test_a_year_unchanged_since_this_process_wrote_it_is_read_in_one_statement(
-        region: Region, engine: AsyncEngine) -> None:
+        region: Region, database: AsyncEngine) -> None:
     a, b = region.member(), region.member()
     await region.setup({a: 6, b: 4}, 10)
-    cache = YearCache()
+    engine, cache = database, YearCache()
     homes = [await allocate(engine, cache, region.year, [a, b]) for _ in range(3)]
 
     cached, statements = await read(engine, cache, region.year)
@@ -92,10 +82,10 @@ async def test_a_year_unchanged_since_this_process_wrote_it_is_read_in_one_state
 
 
 async def test_what_another_process_wrote_or_a_rollback_is_never_served_from_the_cache(
-        region: Region, engine: AsyncEngine) -> None:
+        region: Region, database: AsyncEngine) -> None:
     a, b = region.member(), region.member()
     await region.setup({a: 6, b: 4}, 10)
-    ours, theirs = YearCache(), YearCache()
+    engine, ours, theirs = database, YearCache(), YearCache()
     first = await allocate(engine, ours, region.year, [a, b])
     before = (await region.lines())[a]["allocated"] + (await region.lines())[b]["allocated"]
 

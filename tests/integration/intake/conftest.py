@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tests.conftest import RunningSystem
 from tests.integration.intake.support import Intakes
@@ -44,15 +43,6 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def intakes(http: httpx.AsyncClient, intake_url: str, bootstrap: str) -> Intakes:
     return Intakes(http, intake_url, bootstrap)
-
-
-@pytest.fixture
-async def database(system: RunningSystem) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(system.infra.database_url)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -6,14 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from services.intake.adapters.db.repository import SqlIntakeRepository
@@ -22,21 +20,6 @@ from shared.migrations import alembic_config
 
 pytestmark = pytest.mark.infra
 MIGRATIONS = Path(__file__).resolve().parents[3] / "services/intake/adapters/db/migrations"
-
-
-@pytest.fixture
-async def scratch_database(database_url: str) -> AsyncIterator[str]:
-    """An empty database of its own, dropped afterwards."""
-    name = f"intake_migration_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(database_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 def migrate(url: str, revision: str) -> None:
