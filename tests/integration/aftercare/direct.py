@@ -4,13 +4,14 @@ tests that look inside a transaction, on a database of their own (the `engine` f
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from services.aftercare.adapters.db import tables
-from services.aftercare.adapters.db.unit_of_work import unit_of_work_factory
+from services.aftercare.adapters.db.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 from services.aftercare.domain.checkin import CheckIn, CheckInStatus
 from services.aftercare.domain.outcomes import Contract, ContractType
 from services.aftercare.domain.policy import AftercarePolicy
@@ -22,7 +23,7 @@ from tests.integration.aftercare.harness import unique
 NOW = datetime(2090, 6, 1, 9, 0, tzinfo=UTC)
 
 
-def new_uow(engine: AsyncEngine) -> Any:
+def new_uow(engine: AsyncEngine) -> Callable[[], AbstractAsyncContextManager[SqlUnitOfWork]]:
     outbox = Outbox(tables.outbox, "aftercare", ManualClock(NOW))
     return unit_of_work_factory(async_sessionmaker(engine, expire_on_commit=False), outbox)
 

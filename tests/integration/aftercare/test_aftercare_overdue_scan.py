@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +19,7 @@ from services.aftercare.adapters.db import tables
 from services.aftercare.application.alert_overdue_checkins import alert_overdue_checkins
 from tests.integration.aftercare.direct import NOW, new_uow, opened
 from tests.integration.aftercare.harness import unique
+from tests.support.statements import statements_sent
 
 pytestmark = pytest.mark.infra
 
@@ -31,17 +31,11 @@ LATELY = date(2090, 5, 20)  # nothing is due yet
 async def sweep(engine: AsyncEngine) -> tuple[dict[str, int], list[str]]:
     """One sweep on TODAY: the overdue count per member, and the ids of the trajectories whose
     check-ins it read."""
-    read: list[str] = []
-
-    def note(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        if statement.startswith("SELECT") and "aftercare.checkins" in statement:
-            read.extend(str(p) for p in (parameters or ()) if isinstance(p, uuid.UUID))
-
-    sa.event.listen(engine.sync_engine, "before_cursor_execute", note)
-    try:
+    with statements_sent(engine) as sent:
         per_member = await alert_overdue_checkins(new_uow(engine), today=TODAY, now=NOW)
-    finally:
-        sa.event.remove(engine.sync_engine, "before_cursor_execute", note)
+    read = [str(p) for s in sent
+            if s.statement.startswith("SELECT") and "aftercare.checkins" in s.statement
+            for p in (s.parameters or ()) if isinstance(p, uuid.UUID)]
     return per_member, read
 
 

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.aftercare.domain.signals import SignalKind
 from services.aftercare.domain.trajectory import AftercareTrajectory
 from tests.integration.aftercare.direct import NOW, new_uow, opened
 from tests.integration.aftercare.harness import unique
+from tests.support.statements import statements_sent
 
 pytestmark = pytest.mark.infra
 
@@ -23,19 +22,11 @@ START = date(2090, 1, 6)
 
 
 async def read(engine: AsyncEngine, trajectory_id: str) -> tuple[AftercareTrajectory, int]:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(engine) as sent:
         async with new_uow(engine)() as uow:
             trajectory = await uow.trajectories.get(trajectory_id, lock=True)
-    finally:
-        sa.event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert trajectory is not None
-    return trajectory, len(statements)
+    return trajectory, len(sent)
 
 
 async def listed(engine: AsyncEngine, member: str, trajectory_id: str) -> AftercareTrajectory:

@@ -5,15 +5,14 @@ ledger. What another process wrote, and what was rolled back, is never served fr
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.contingent.adapters.db.repository import SqlContingentRepository, YearCache
 from services.contingent.domain.contingent import Contingent
 from tests.integration.contingent.support import AT, Region
+from tests.support.statements import statements_sent
 
 pytestmark = pytest.mark.infra
 
@@ -43,19 +42,11 @@ async def allocate(engine: AsyncEngine, cache: YearCache, year: int, members: li
 
 async def read(engine: AsyncEngine, cache: YearCache, year: int) -> tuple[Contingent, int]:
     """The year as a process with this cache reads it, and how many statements that took."""
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(engine) as sent:
         async with AsyncSession(engine) as session, session.begin():
             contingent = await SqlContingentRepository(session, years=cache).get(year, lock=True)
-    finally:
-        sa.event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert contingent is not None
-    return contingent, len([s for s in statements if "contingent." in s])
+    return contingent, len([s for s in sent if "contingent." in s.statement])
 
 
 def state(c: Contingent) -> tuple[object, ...]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +12,7 @@ import sqlalchemy as sa
 from services.matching.application.unit import POOL_LOCK
 from tests.integration.matching.support import Direct, Scenario, auth
 from tests.support.kafka import eventually
+from tests.support.statements import statements_sent
 
 pytestmark = pytest.mark.infra
 
@@ -152,20 +152,14 @@ async def test_a_proposal_costs_few_round_trips_and_writes_all_three_rows(
     s = scenario
     member = s.member()
     direct = Direct(s, await s.now())
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
     try:
         case_id = await direct.add_candidate(member)
         [home_id] = await direct.add_allocating_homes(1, asked=[member])
-        sa.event.listen(direct.engine.sync_engine, "before_cursor_execute", count)
-        match_id = await direct.answer(home_id, member)
-        sa.event.remove(direct.engine.sync_engine, "before_cursor_execute", count)
+        with statements_sent(direct.engine) as sent:
+            match_id = await direct.answer(home_id, member)
 
         assert match_id is not None
-        assert len(statements) <= 7, "\n".join(s.split("\n")[0][:90] for s in statements)
+        assert len(sent) <= 7, "\n".join(s.statement.split("\n")[0][:90] for s in sent)
         assert (await direct.home(home_id)).status == "proposed"
         row = await s.sql_value(
             "SELECT status || ' ' || (first_proposed_at IS NOT NULL) "

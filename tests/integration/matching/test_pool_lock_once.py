@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from services.matching.application.unit import Unit
+from tests.support.statements import Sent, statements_sent
 
 pytestmark = pytest.mark.infra
 
@@ -24,26 +25,24 @@ def unit(session: AsyncSession) -> Unit:
 async def test_the_pool_lock_is_taken_once_per_transaction_and_again_in_the_next(
         infra: Any) -> None:
     engine = create_async_engine(infra.database_url)
-    taken: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "pg_advisory_xact_lock" in statement:
-            taken.append(statement)
-
-    sa.event.listen(engine.sync_engine, "before_cursor_execute", count)
     held = sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
                    "AND pid = pg_backend_pid() AND granted")
+
+    def taken(sent: list[Sent]) -> int:
+        return len([s for s in sent if "pg_advisory_xact_lock" in s.statement])
+
     try:
         async with AsyncSession(engine) as session:
-            async with session.begin():
-                for _ in range(3):  # three events' units in one transaction
+            with statements_sent(engine) as sent:
+                async with session.begin():
+                    for _ in range(3):  # three events' units in one transaction
+                        await unit(session).hold_pool()
+                    assert taken(sent) == 1
+                    assert await session.scalar(held) == 1
+                async with session.begin():  # the next transaction must take it again
+                    assert await session.scalar(held) == 0
                     await unit(session).hold_pool()
-                assert len(taken) == 1
-                assert await session.scalar(held) == 1
-            async with session.begin():  # the next transaction must take it again
-                assert await session.scalar(held) == 0
-                await unit(session).hold_pool()
-                assert len(taken) == 2
-                assert await session.scalar(held) == 1
+                    assert taken(sent) == 2
+                    assert await session.scalar(held) == 1
     finally:
         await engine.dispose()
