@@ -26,7 +26,7 @@ from aiosmtpd.controller import Controller
 
 from shared.topics import SERVICES
 from tests.conftest import RunningSystem
-from tests.integration.matching.support import BUSINESS_START, Scenario
+from tests.integration.matching.support import BUSINESS_START, COORDINATOR, Scenario
 from tests.support.years import CONTINGENT, free_year
 from transferpunt.localstack import free_port
 from transferpunt.stack import LocalStack
@@ -134,4 +134,22 @@ async def scenario(matching: MatchingUnderTest) -> AsyncIterator[Scenario]:
         # years in the same range of the same database, and a year already in use cannot be
         # set again from scratch.
         year = await free_year(http, matching.contingent_url, CONTINGENT)
-        yield Scenario(http=http, env=matching, run=run, year=year)
+        scenario = Scenario(http=http, env=matching, run=run, year=year)
+        yield scenario
+        await no_homes_left_without_a_contingent(scenario)
+
+
+async def no_homes_left_without_a_contingent(s: Scenario) -> None:
+    """The rule of tests/support/years.py, checked after every test: homes offered for the
+    scenario's year mean that year's contingent was set. Homes left in a year nobody set stay
+    there waiting, and a later test that takes the year and sets its contingent sees them
+    allocated before its own — its client proposed for a stranger's home (CI saw exactly that,
+    once in a few runs)."""
+    r = await s.http.get(f"{s.env.contingent_url}/contingents/{s.year}", headers=COORDINATOR)
+    if r.status_code != 404:
+        return
+    homes = await s.sql_value(
+        "SELECT count(*) FROM matching.homes WHERE contingent_year = :y", y=s.year)
+    assert homes == 0, (
+        f"this test left {homes} home(s) in {s.year}, a year it never gave a contingent: offer "
+        "them for a year of PARKING instead (tests/support/years.py)")

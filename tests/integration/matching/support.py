@@ -40,6 +40,7 @@ from shared.outbox import Outbox
 from shared.settings import ServiceSettings
 from shared.topics import events_topic
 from tests.support.kafka import envelope_of, eventually, find_records, publish_raw
+from tests.support.years import PARKING
 
 if TYPE_CHECKING:
     from tests.integration.matching.conftest import MatchingUnderTest
@@ -204,7 +205,31 @@ class Scenario:
         async def found() -> Any:
             return next((m for m in await self.matches_of_home(home_id, corporation)
                          if m["status"] == "proposed"), None)
-        return await eventually(found, seconds=seconds)  # type: ignore[no-any-return]
+        try:
+            return await eventually(found, seconds=seconds)  # type: ignore[no-any-return]
+        except AssertionError as missing:
+            raise AssertionError(f"{missing}; {await self.home_trail(home_id)}") from None
+
+    async def home_trail(self, home_id: str) -> str:
+        """Where a home's allocation stands, in both services' tables (ids and states only),
+        for a failure message: a proposal that never came says which step it stopped at."""
+        engine = create_async_engine(self.env.database_url)
+        try:
+            async with engine.connect() as conn:
+                home = (await conn.execute(sa.text(
+                    "SELECT status, allocation_round, requested_members, requested_at"
+                    " FROM matching.homes WHERE home_id = :h"), {"h": home_id})).all()
+                decided = (await conn.execute(sa.text(
+                    "SELECT round, member_id, decided_at FROM contingent.allocations"
+                    " WHERE home_id = :h ORDER BY round"), {"h": home_id})).all()
+                waiting = (await conn.execute(sa.text(
+                    "SELECT member_id, status FROM matching.candidates"
+                    " WHERE member_id LIKE :m"), {"m": f"m{self.run}%"})).all()
+        finally:
+            await engine.dispose()
+        return (f"matching's home: {[tuple(r) for r in home]}; the contingent's decisions: "
+                f"{[tuple(r) for r in decided]}; this test's candidates: "
+                f"{[tuple(r) for r in waiting]}")
 
     async def next_proposal(self, home_id: str, after: dict[str, Any],
                             corporation: str | None = None) -> dict[str, Any]:
@@ -272,10 +297,16 @@ async def until(predicate: Callable[[], Any], seconds: float = 20.0) -> Any:
 class Direct:
     """The use cases called directly against the service's real database, for what HTTP and
     Kafka cannot time precisely (parallel transactions, an arrival mid-allocation). Events they
-    append go out through the running service's outbox relay, as always."""
+    append go out through the running service's outbox relay, as always.
+
+    Its homes are offered for a parking year, never the scenario's: these tests answer for the
+    contingent themselves and never set one, so the homes they leave waiting would otherwise
+    sit in a year another test may take later — and when that test set its contingent, those
+    homes would be allocated first and take its client (tests/support/years.py)."""
 
     def __init__(self, scenario: Scenario, now: datetime) -> None:
         self.s, self.now = scenario, now
+        self.year = PARKING.start
         self.engine = create_async_engine(scenario.env.database_url, pool_size=10)
         self.services = Services(Outbox(outbox, "matching", ManualClock(now)),
                                  MatchingSettings().rules(), NotificationTable(enabled=False),
@@ -295,7 +326,7 @@ class Direct:
 
     async def add_allocating_homes(self, count: int, asked: list[str]) -> list[uuid.UUID]:
         """Homes whose AllocationRequested (round 1, naming `asked`) is with the contingent."""
-        offer = self.s.home()
+        offer = self.s.home(contingent_year=self.year)
         offer.update(accessibility=[], near_support_point=False,
                      contract={"type": "own_name", "omklap_after_months": None,
                                "term_months": None})
@@ -303,14 +334,14 @@ class Direct:
         async with self.engine.begin() as conn:
             await conn.execute(sa.insert(homes), [dict(
                 home_id=h, corporation_id=self.s.corporation(), offer=offer,
-                contingent_year=self.s.year, status="allocating", allocation_round=1,
+                contingent_year=self.year, status="allocating", allocation_round=1,
                 offered_at=self.now, requested_members=asked, requested_at=self.now)
                 for h in home_ids])
         return home_ids
 
     def round_one_answer(self, home_id: uuid.UUID, member_id: str | None) -> AllocationDecided:
         """The contingent's answer to a home's first request (round 1)."""
-        return AllocationDecided(home_id=home_id, contingent_year=self.s.year, round=1,
+        return AllocationDecided(home_id=home_id, contingent_year=self.year, round=1,
                                  member_id=member_id, home_number=1, skipped=False,
                                  reason="test")
 
@@ -337,7 +368,7 @@ class Direct:
 
     async def offer(self, **changes: Any) -> uuid.UUID:
         """POST /homes' use case, in a transaction of its own."""
-        body = HomeIn(**self.s.home(**changes)).model_dump()
+        body = HomeIn(**self.s.home(contingent_year=self.year, **changes)).model_dump()
         async with AsyncSession(self.engine) as session, session.begin():
             return await offer_home(self.services.unit(session, self.now),
                                     self.s.corporation(), body)
