@@ -11,6 +11,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import os
+import random
 import signal
 import socket
 import time
@@ -74,12 +75,43 @@ def project_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-def free_port(host: str = LOCALHOST) -> int:
-    """A TCP port that is free right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LINUX_EPHEMERAL = range(32768, 61000)  # Linux's default, when the file cannot be read
+SERVER_PORTS = range(20_000, 65_536)  # above the ports other software expects by number
+_CHOICE = random.SystemRandom()  # not the seeded module state: parallel runs differ
+
+
+def ephemeral_ports(source: Path = EPHEMERAL_RANGE_FILE) -> range:
+    """The ports the OS hands out as the local end of outgoing connections."""
+    try:
+        low, high = (int(x) for x in source.read_text().split())
+    except (OSError, ValueError):
+        return LINUX_EPHEMERAL
+    return range(low, high + 1)
+
+
+def free_port(host: str = LOCALHOST, *, ephemeral: range | None = None) -> int:
+    """A TCP port that is free right now, outside the ephemeral range.
+
+    Not port 0: a port the OS picks comes from the ephemeral range, where every outgoing
+    connection's local port comes from too. Between this call and the server's bind, any
+    client (a Kafka or PostgreSQL connection of another process) may take it — CI once saw a
+    service fail to start with 'address already in use' on such a port. Outside that range
+    only another server's explicit bind can, and the choice is random so two callers rarely
+    pick the same one.
+    """
+    ephemeral = ephemeral if ephemeral is not None else ephemeral_ports()
+    outside = [p for p in (range(SERVER_PORTS.start, ephemeral.start),
+                           range(ephemeral.stop, SERVER_PORTS.stop)) if len(p)]
+    for _ in range(200) if outside else ():
+        span = _CHOICE.choice(outside)
+        port = _CHOICE.randrange(span.start, span.stop)
+        if port_is_free(port, host):
+            return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # no room outside
         sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+        chosen: int = sock.getsockname()[1]
+        return chosen
 
 
 def port_is_free(port: int, host: str = LOCALHOST) -> bool:
