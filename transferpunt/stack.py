@@ -79,9 +79,17 @@ class LocalStack:
     ) -> list[ServiceProcess]:
         procs = [p for p in self.services() if only is None or p.name in only]
         self.progress(f"Services: starting {', '.join(p.name for p in procs)}")
-        for proc in procs:
-            proc.start()
-        wait_all_ready(procs, timeout=timeout, progress=self.progress)
+        try:
+            for proc in procs:
+                proc.start()
+            wait_all_ready(procs, timeout=timeout, progress=self.progress)
+        except BaseException:
+            # One that fails to start must not leave the others running: nobody holds their
+            # handles after this (CI once found three services of a failed start still up,
+            # and busy, half an hour later).
+            for proc in procs:
+                proc.stop()
+            raise
         return procs
 
     def up(self) -> list[ServiceProcess]:

@@ -1,11 +1,16 @@
 """The local stack's free ports come from outside the ephemeral range, where no outgoing
-connection can take them between the choice and the server's bind."""
+connection can take them between the choice and the server's bind; and a stack whose
+service fails to start stops the ones that did."""
 
 from __future__ import annotations
 
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
+from transferpunt.localstack import procs
 from transferpunt.localstack.procs import (
     LINUX_EPHEMERAL,
     SERVER_PORTS,
@@ -13,6 +18,7 @@ from transferpunt.localstack.procs import (
     free_port,
     port_is_free,
 )
+from transferpunt.stack import LocalStack
 
 
 def test_the_ephemeral_range_is_read_from_the_kernel_or_linux_default(tmp_path: Path) -> None:
@@ -35,7 +41,8 @@ def test_a_free_port_is_outside_the_ephemeral_range_and_bindable() -> None:
             server.listen()
 
 
-def test_a_port_with_a_listener_is_never_handed_out() -> None:
+def test_a_port_with_a_listener_is_never_handed_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(procs, "HANDED_OUT", set())
     top = SERVER_PORTS.stop - 1
     narrow = range(SERVER_PORTS.start, top - 1)  # leaves only the two top ports outside
     with socket.socket() as taken:
@@ -43,9 +50,54 @@ def test_a_port_with_a_listener_is_never_handed_out() -> None:
         taken.bind(("127.0.0.1", top))
         taken.listen()
         assert not port_is_free(top)
-        assert {free_port(ephemeral=narrow) for _ in range(20)} == {top - 1}
+        assert free_port(ephemeral=narrow) == top - 1
+
+
+def test_one_process_never_gets_the_same_port_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(procs, "HANDED_OUT", set())
+    top = SERVER_PORTS.stop
+    narrow = range(SERVER_PORTS.start, top - 3)  # leaves only the three top ports outside
+    assert sorted(free_port(ephemeral=narrow) for _ in range(3)) == [top - 3, top - 2, top - 1]
 
 
 def test_with_no_room_outside_the_os_picks() -> None:
     port = free_port(ephemeral=range(1024, 65536))
     assert port_is_free(port)
+
+
+@dataclass
+class FakeService:
+    """A service process that starts, or exits at once when `exits`."""
+
+    name: str
+    exits: bool = False
+    running: bool = False
+    url: str = "http://127.0.0.1:1"
+
+    def start(self) -> None:
+        self.running = not self.exits
+
+    def stop(self) -> None:
+        self.running = False
+
+    def pid(self) -> int | None:
+        return 1 if self.running else None
+
+    def ready(self) -> bool:
+        return False  # still starting when its sibling exits
+
+    def tail(self, lines: int = 40) -> str:
+        return "address already in use"
+
+
+def test_a_service_that_fails_to_start_takes_the_others_down_with_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    services = [FakeService("intake"), FakeService("matching", exits=True),
+                FakeService("contingent")]
+    stack = LocalStack(var=tmp_path, external_kafka="127.0.0.1:1",
+                       external_db="postgresql+asyncpg://nobody@127.0.0.1:1/none",
+                       progress=lambda _: None)
+    monkeypatch.setattr(LocalStack, "services", lambda self: services)
+    with pytest.raises(RuntimeError, match="matching exited during start-up"):
+        stack.start_services(timeout=5)
+    assert [s.name for s in services if s.running] == []

@@ -79,6 +79,7 @@ EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 LINUX_EPHEMERAL = range(32768, 61000)  # Linux's default, when the file cannot be read
 SERVER_PORTS = range(20_000, 65_536)  # above the ports other software expects by number
 _CHOICE = random.SystemRandom()  # not the seeded module state: parallel runs differ
+HANDED_OUT: set[int] = set()  # by free_port, in this process
 
 
 def ephemeral_ports(source: Path = EPHEMERAL_RANGE_FILE) -> range:
@@ -97,8 +98,9 @@ def free_port(host: str = LOCALHOST, *, ephemeral: range | None = None) -> int:
     connection's local port comes from too. Between this call and the server's bind, any
     client (a Kafka or PostgreSQL connection of another process) may take it — CI once saw a
     service fail to start with 'address already in use' on such a port. Outside that range
-    only another server's explicit bind can, and the choice is random so two callers rarely
-    pick the same one.
+    only another server's explicit bind can. A port is never handed out twice by one
+    process (a stack asks for one per service before any of them binds — the OS offered two
+    of them the same port once), and the choice is random, so two processes rarely collide.
     """
     ephemeral = ephemeral if ephemeral is not None else ephemeral_ports()
     outside = [p for p in (range(SERVER_PORTS.start, ephemeral.start),
@@ -106,7 +108,8 @@ def free_port(host: str = LOCALHOST, *, ephemeral: range | None = None) -> int:
     for _ in range(200) if outside else ():
         span = _CHOICE.choice(outside)
         port = _CHOICE.randrange(span.start, span.stop)
-        if port_is_free(port, host):
+        if port not in HANDED_OUT and port_is_free(port, host):
+            HANDED_OUT.add(port)
             return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # no room outside
         sock.bind((host, 0))
