@@ -51,12 +51,15 @@ ASKING = ("waiting", "allocating")
 
 
 async def eligible_members_for(unit: Unit, home: Home, excluded: frozenset[str]) -> list[str]:
-    """The members with at least one eligible waiting candidate for the home: the database
-    narrows the pool to the home's hard limits, and one eligible candidate per member is
-    enough (the rest of that member's rows are not even parsed)."""
+    """The members of the home's contingent year with at least one eligible waiting
+    candidate for the home: the database narrows the pool to those members and the home's
+    hard limits, and one eligible candidate per member is enough (the rest of that member's
+    rows are not even parsed). A member outside the year cannot be owed the home, so asking
+    about one would only bring back an answer naming nobody."""
     policy = unit.rules.eligibility
     found: set[str] = set()
-    for row in await waiting_rows_within(unit.session, hard_limits(home, policy)):
+    for row in await waiting_rows_within(unit.session, hard_limits(home, policy),
+                                         home.contingent_year):
         if row.member_id not in found and is_eligible(
                 home, candidate_from_row(row), policy, excluded):
             found.add(row.member_id)

@@ -103,14 +103,14 @@ class Scenario:
 
     async def contingent(self, needs: dict[str, int], total: int = 10) -> None:
         for member_id in needs:
-            await self._register(member_id)
+            await self.register(member_id)
         r = await self.http.put(
             f"{self.env.contingent_url}/contingents/{self.year}", headers=COORDINATOR,
             json={"total_homes": total, "method": "sainte_lague",
                   "members": [{"member_id": m, "need": n} for m, n in needs.items()]})
         assert r.status_code == 200, r.text
 
-    async def _register(self, member_id: str) -> None:
+    async def register(self, member_id: str) -> None:
         r = await self.http.post(f"{self.env.contingent_url}/members", headers=COORDINATOR,
                                  json={"member_id": member_id, "name": f"Member {member_id}"})
         assert r.status_code in (201, 409), r.text

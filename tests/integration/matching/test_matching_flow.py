@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from services.matching.domain.deadlines import decision_deadline
-from tests.integration.matching.support import Scenario, auth
+from tests.integration.matching.support import COORDINATOR, Scenario, auth
 from tests.support.kafka import eventually
 
 pytestmark = pytest.mark.infra
@@ -126,3 +126,28 @@ async def test_a_home_offered_before_anyone_fits_is_proposed_when_a_fitting_inta
     proposal = await s.open_proposal(home_id)
     assert proposal["case_id"] == str(family.case_id)
     assert await s.candidate_status(too_small_household) == "waiting"
+
+
+async def test_a_member_joining_the_year_midway_gets_the_home_that_waited_for_its_client(
+    scenario: Scenario,
+) -> None:
+    """A home asks only about members of its year, so the one client who fits, of a member
+    without a share, leaves it waiting. A redistribution that brings the member into the year
+    (Redistributed on Kafka) makes the home ask again, and the client is proposed."""
+    s = scenario
+    founder, newcomer = s.member(1), s.member(2)
+    await s.contingent({founder: 5})
+    await s.register(newcomer)
+    client = await s.intake(newcomer)
+    home_id = await s.offer()
+
+    async def waiting() -> bool:
+        return await s.home_status(home_id) == "waiting"
+
+    await eventually(waiting)
+    r = await s.http.post(f"{s.env.contingent_url}/contingents/{s.year}/redistribute",
+                          headers=COORDINATOR,
+                          json={"needs": [{"member_id": newcomer, "need": 3}]})
+    assert r.status_code == 200, r.text
+    proposal = await s.open_proposal(home_id)
+    assert proposal["case_id"] == str(client.case_id)

@@ -10,14 +10,21 @@ shared/outbox.py on per-case order).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.matching.adapters.db.tables import candidates, homes, matches
+from services.matching.adapters.db.tables import (
+    candidates,
+    contingent_members,
+    homes,
+    matches,
+)
 from services.matching.domain.candidate import (
     AccessibilityNeed,
     Candidate,
@@ -253,15 +260,34 @@ _rent = homes.c.offer["rent"].astext.cast(sa.Numeric)
 _available_from = homes.c.offer["available_from"].astext.cast(sa.Date)
 
 
-async def waiting_rows_within(session: AsyncSession, limits: HardLimits) -> list[Row]:
-    """Waiting candidates inside a home's hard limits, ordered by member (unparsed rows, so
-    a caller that needs one per member can skip the rest cheaply)."""
+async def waiting_rows_within(session: AsyncSession, limits: HardLimits,
+                              year: int) -> list[Row]:
+    """Waiting candidates inside a home's hard limits, of the members of the home's contingent
+    year (of everyone, for a year matching has not heard of), ordered by member (unparsed
+    rows, so a caller that needs one per member can skip the rest cheaply)."""
+    of_year = contingent_members.c.year == year
     return list((await session.execute(sa.select(candidates).where(
         candidates.c.status == "waiting",
         _bedrooms_needed <= limits.bedrooms,
         _max_rent >= limits.rent,
         _ready_from <= limits.latest_ready_from,
+        sa.or_(candidates.c.member_id.in_(sa.select(contingent_members.c.member_id)
+                                          .where(of_year)),
+               ~sa.exists().where(of_year)),
     ).order_by(candidates.c.member_id))).all())
+
+
+async def add_year_members(session: AsyncSession, year: int, members: Iterable[str], *,
+                           replace: bool) -> None:
+    """Record who takes part in a contingent year: all of them (`replace`, a ContingentSet),
+    or those a redistribution adds."""
+    if replace:
+        await session.execute(sa.delete(contingent_members)
+                              .where(contingent_members.c.year == year))
+    rows = [{"year": year, "member_id": m} for m in sorted(set(members))]
+    if rows:
+        await session.execute(pg_insert(contingent_members).values(rows)
+                              .on_conflict_do_nothing())
 
 
 async def waiting_homes_admitting(session: AsyncSession, candidate: Candidate,

@@ -1,5 +1,6 @@
-"""The matching service's tables: homes, waiting candidates (pseudonymous), proposals, and the
-e-mail outbox (notifications). Migrations 0001 and 0002 create them."""
+"""The matching service's tables: homes, waiting candidates (pseudonymous), proposals, the
+e-mail outbox (notifications) and the members of each contingent year. Migrations 0001–0003
+create them."""
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -38,6 +39,15 @@ homes = sa.Table(
     sa.Column("requested_members", JSONB, nullable=True),
     sa.Column("requested_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# The members of a contingent year (from ContingentSet and Redistributed): only they can be
+# owed one of its homes. No rows for a year: matching has not heard of it, and asks about all.
+contingent_members = sa.Table(
+    "contingent_members",
+    metadata,
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("member_id", sa.String(40), primary_key=True),
 )
 
 matches = sa.Table(

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.matching.application import contingent_years
 from services.matching.application.decide_match import record_client_response
-from services.matching.application.mediate import propose_on_decision, revisit_homes
+from services.matching.application.mediate import propose_on_decision
 from services.matching.application.ports import Mailbox, Throughput
 from services.matching.application.register_candidate import (
     register_candidate,
@@ -37,7 +37,7 @@ from shared.clock import Clock
 from shared.consumer import Handler
 from shared.envelope import Envelope
 from shared.events import Event
-from shared.events.contingent import AllocationDecided, ContingentSet
+from shared.events.contingent import AllocationDecided, ContingentSet, Redistributed
 from shared.events.intake import ClientResponded, IntakeSubmitted, IntakeUpdated, IntakeWithdrawn
 from shared.outbox import Outbox
 
@@ -98,8 +98,11 @@ def handlers_for(
 
         async def contingent_set(session: AsyncSession, event: Event, env: Envelope) -> None:
             assert isinstance(event, ContingentSet)  # new shares: waiting homes ask again
-            await revisit_homes(unit(session), stale_after=timedelta(0), year=event.year,
-                                force=True)
+            await contingent_years.contingent_set(unit(session), event)
+
+        async def redistributed(session: AsyncSession, event: Event, env: Envelope) -> None:
+            assert isinstance(event, Redistributed)  # new shares: waiting homes ask again
+            await contingent_years.shares_redistributed(unit(session), event)
 
         return {name: pool_first_when_needed(handler) for name, handler in {
             "IntakeSubmitted": intake_submitted,
@@ -108,6 +111,7 @@ def handlers_for(
             "ClientResponded": client_responded,
             "AllocationDecided": allocation_decided,
             "ContingentSet": contingent_set,
+            "Redistributed": redistributed,
         }.items()}
 
     return build
