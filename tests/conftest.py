@@ -11,6 +11,7 @@ Then the four services start as real processes, exactly as `transferpunt up` sta
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -26,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from shared.migrations import upgrade
 from shared.topics import SERVICES
 from transferpunt.localstack import free_port
 from transferpunt.stack import LocalStack
@@ -139,3 +141,18 @@ async def scratch_database(infra: Infra) -> AsyncIterator[str]:
         async with admin.connect() as conn:
             await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+@contextlib.asynccontextmanager
+async def migrated(database_url: str, service: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on `database_url` (a scratch database) with `service`'s schema migrated from
+    scratch, disposed afterwards."""
+    migrations = Path(__file__).parent.parent / "services" / service / "adapters" / "db" \
+        / "migrations"
+    await asyncio.to_thread(upgrade, migrations, database_url, service)
+    engine = create_async_engine(database_url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+

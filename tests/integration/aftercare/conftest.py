@@ -8,24 +8,19 @@ consumes at a time), and puts the original back once this package's tests are do
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-import services.aftercare
-from shared.migrations import upgrade
-from tests.conftest import RunningSystem
+from tests.conftest import RunningSystem, migrated
 from tests.integration.aftercare.harness import Aftercare
 from transferpunt.localstack import free_port
 from transferpunt.supervisor import ServiceProcess, wait_all_ready
 
 CLOCK_START = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
-MIGRATIONS = Path(services.aftercare.__file__).parent / "adapters" / "db" / "migrations"
 
 
 @pytest.fixture(scope="package")
@@ -69,9 +64,5 @@ async def aftercare(aftercare_service: str, system: RunningSystem) -> AsyncItera
 async def engine(scratch_database: str) -> AsyncIterator[AsyncEngine]:
     """A database of this test's own with the aftercare schema migrated from scratch (for
     what looks at every trajectory, like the overdue sweep)."""
-    await asyncio.to_thread(upgrade, MIGRATIONS, scratch_database, "aftercare")
-    engine = create_async_engine(scratch_database)
-    try:
+    async with migrated(scratch_database, "aftercare") as engine:
         yield engine
-    finally:
-        await engine.dispose()

@@ -6,18 +6,15 @@ Every waiting candidate and home is looked at, so each test has a database of it
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-import services.matching
 from services.matching.adapters.db.repository import home_from
 from services.matching.adapters.db.tables import candidates, homes, outbox
 from services.matching.adapters.email import NotificationTable
@@ -35,13 +32,12 @@ from shared.events.contingent import (
     RedistributedShare,
     ShareLine,
 )
-from shared.migrations import upgrade
 from shared.outbox import Outbox
+from tests.conftest import migrated
 from tests.integration.matching.support import profile
 
 pytestmark = pytest.mark.infra
 
-MIGRATIONS = Path(services.matching.__file__).parent / "adapters" / "db" / "migrations"
 NOW = datetime(2027, 3, 1, 9, tzinfo=UTC)
 YEAR = 2027
 OFFER = {"municipality": "Enschede", "postcode4": "7511", "bedrooms": 1, "rent": "600.00",
@@ -50,12 +46,8 @@ OFFER = {"municipality": "Enschede", "postcode4": "7511", "bedrooms": 1, "rent":
 
 @pytest.fixture
 async def engine(scratch_database: str) -> AsyncIterator[AsyncEngine]:
-    await asyncio.to_thread(upgrade, MIGRATIONS, scratch_database, "matching")
-    engine = create_async_engine(scratch_database)
-    try:
+    async with migrated(scratch_database, "matching") as engine:
         yield engine
-    finally:
-        await engine.dispose()
 
 
 SERVICES = Services(Outbox(outbox, "matching", ManualClock(NOW)), MatchingSettings().rules(),
