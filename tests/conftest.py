@@ -155,4 +155,3 @@ async def migrated(database_url: str, service: str) -> AsyncIterator[AsyncEngine
         yield engine
     finally:
         await engine.dispose()
-

@@ -95,12 +95,12 @@ def free_port(host: str = LOCALHOST, *, ephemeral: range | None = None) -> int:
     """A TCP port that is free right now, outside the ephemeral range.
 
     Not port 0: a port the OS picks comes from the ephemeral range, where every outgoing
-    connection's local port comes from too. Between this call and the server's bind, any
-    client (a Kafka or PostgreSQL connection of another process) may take it — CI once saw a
-    service fail to start with 'address already in use' on such a port. Outside that range
-    only another server's explicit bind can. A port is never handed out twice by one
-    process (a stack asks for one per service before any of them binds — the OS offered two
-    of them the same port once), and the choice is random, so two processes rarely collide.
+    connection's local port comes from too, so between this call and the server's bind any
+    client (a Kafka or PostgreSQL connection of another process) may take it. Outside that
+    range only another server's explicit bind can. A port is never handed out twice by one
+    process: a stack asks for one per service before any of them binds, and CI once saw a
+    service fail to start with 'address already in use' because the OS had offered two of
+    them the same port. The choice is random, so two processes rarely collide.
     """
     ephemeral = ephemeral if ephemeral is not None else ephemeral_ports()
     outside = [p for p in (range(SERVER_PORTS.start, ephemeral.start),

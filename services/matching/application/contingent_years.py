@@ -12,6 +12,7 @@ still on its way) limits nothing: its homes ask about every member with an eligi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from services.matching.adapters.db.repository import add_year_members
@@ -21,16 +22,20 @@ from shared.events.contingent import ContingentSet, Redistributed
 
 
 async def contingent_set(unit: Unit, event: ContingentSet) -> int:
-    """Returns how many waiting homes asked again."""
-    await unit.hold_pool()  # before the members change: an offer computing them waits
-    await add_year_members(unit.session, event.year, (s.member_id for s in event.shares),
-                           replace=True)
-    return await revisit_homes(unit, stale_after=timedelta(0), year=event.year, force=True)
+    """The year's members are the shares' members. Returns how many waiting homes asked
+    again."""
+    return await _members_named(unit, event.year, (s.member_id for s in event.shares),
+                                replace=True)
 
 
 async def shares_redistributed(unit: Unit, event: Redistributed) -> int:
-    """Returns how many waiting homes asked again."""
-    await unit.hold_pool()
-    await add_year_members(unit.session, event.year, (s.member_id for s in event.shares),
-                           replace=False)
-    return await revisit_homes(unit, stale_after=timedelta(0), year=event.year, force=True)
+    """Its members join the year's. Returns how many waiting homes asked again."""
+    return await _members_named(unit, event.year, (s.member_id for s in event.shares),
+                                replace=False)
+
+
+async def _members_named(unit: Unit, year: int, members: Iterable[str], *,
+                         replace: bool) -> int:
+    await unit.hold_pool()  # before the members change: an offer computing them waits
+    await add_year_members(unit.session, year, members, replace=replace)
+    return await revisit_homes(unit, stale_after=timedelta(0), year=year, force=True)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from services.intake.adapters.db.repository import SqlIntakeRepository
 from services.intake.domain.intake import IntakeStatus
 from shared.migrations import alembic_config
+from tests.conftest import migrated
 
 pytestmark = pytest.mark.infra
 MIGRATIONS = Path(__file__).resolve().parents[3] / "services/intake/adapters/db/migrations"
@@ -73,9 +74,7 @@ async def test_skeleton_rows_become_whole_aggregates(scratch_database: str) -> N
 
 
 async def test_only_one_open_case_per_client_reference(scratch_database: str) -> None:
-    await asyncio.to_thread(migrate, scratch_database, "head")
-    engine = create_async_engine(scratch_database)
-    try:
+    async with migrated(scratch_database, "intake") as engine:
         async with engine.begin() as conn:
             rows = [
                 {"case_id": uuid.uuid4(), "status": status}
@@ -94,5 +93,3 @@ async def test_only_one_open_case_per_client_reference(scratch_database: str) ->
                     "client_ref, profile, details, required_bedrooms, "
                     "max_affordable_rent_cents, created_at, updated_at) VALUES (:id, 'm', 'c', "
                     "'draft', 'cr_same', '{}', '{}', 1, 1, now(), now())"), {"id": uuid.uuid4()})
-    finally:
-        await engine.dispose()

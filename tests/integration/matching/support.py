@@ -150,10 +150,14 @@ class Scenario:
         return status
 
     async def sql_value(self, statement: str, **params: Any) -> Any:
+        rows = await self.sql_rows(statement, **params)
+        return rows[0][0] if rows else None
+
+    async def sql_rows(self, statement: str, **params: Any) -> list[tuple[Any, ...]]:
         engine = create_async_engine(self.env.database_url)
         try:
             async with engine.connect() as conn:
-                return (await conn.execute(sa.text(statement), params)).scalar()
+                return [tuple(r) for r in await conn.execute(sa.text(statement), params)]
         finally:
             await engine.dispose()
 
@@ -213,23 +217,17 @@ class Scenario:
     async def home_trail(self, home_id: str) -> str:
         """Where a home's allocation stands, in both services' tables (ids and states only),
         for a failure message: a proposal that never came says which step it stopped at."""
-        engine = create_async_engine(self.env.database_url)
-        try:
-            async with engine.connect() as conn:
-                home = (await conn.execute(sa.text(
-                    "SELECT status, allocation_round, requested_members, requested_at"
-                    " FROM matching.homes WHERE home_id = :h"), {"h": home_id})).all()
-                decided = (await conn.execute(sa.text(
-                    "SELECT round, member_id, decided_at FROM contingent.allocations"
-                    " WHERE home_id = :h ORDER BY round"), {"h": home_id})).all()
-                waiting = (await conn.execute(sa.text(
-                    "SELECT member_id, status FROM matching.candidates"
-                    " WHERE member_id LIKE :m"), {"m": f"m{self.run}%"})).all()
-        finally:
-            await engine.dispose()
-        return (f"matching's home: {[tuple(r) for r in home]}; the contingent's decisions: "
-                f"{[tuple(r) for r in decided]}; this test's candidates: "
-                f"{[tuple(r) for r in waiting]}")
+        home = await self.sql_rows(
+            "SELECT status, allocation_round, requested_members, requested_at"
+            " FROM matching.homes WHERE home_id = :h", h=home_id)
+        decided = await self.sql_rows(
+            "SELECT round, member_id, decided_at FROM contingent.allocations"
+            " WHERE home_id = :h ORDER BY round", h=home_id)
+        waiting = await self.sql_rows(
+            "SELECT member_id, status FROM matching.candidates WHERE member_id LIKE :m",
+            m=f"m{self.run}%")
+        return (f"matching's home: {home}; the contingent's decisions: {decided}; "
+                f"this test's candidates: {waiting}")
 
     async def next_proposal(self, home_id: str, after: dict[str, Any],
                             corporation: str | None = None) -> dict[str, Any]:
