@@ -65,6 +65,29 @@ def test_with_no_room_outside_the_os_picks() -> None:
     assert port_is_free(port)
 
 
+def test_with_no_room_outside_the_os_pick_is_not_handed_out_twice(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    offered = iter([40_001, 40_001, 40_002])  # the OS offers one port twice in a row
+
+    class OsPicks:
+        def __enter__(self) -> OsPicks:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            return None
+
+        def bind(self, _: object) -> None:
+            return None
+
+        def getsockname(self) -> tuple[str, int]:
+            return "127.0.0.1", next(offered)
+
+    monkeypatch.setattr(procs, "HANDED_OUT", set())
+    monkeypatch.setattr(procs.socket, "socket", lambda *_: OsPicks())
+    no_room = range(1024, 65536)
+    assert [free_port(ephemeral=no_room), free_port(ephemeral=no_room)] == [40_001, 40_002]
+
+
 @dataclass
 class FakeService:
     """A service process that starts, or exits at once when `exits`."""

@@ -111,10 +111,13 @@ def free_port(host: str = LOCALHOST, *, ephemeral: range | None = None) -> int:
         if port not in HANDED_OUT and port_is_free(port, host):
             HANDED_OUT.add(port)
             return port
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # no room outside
-        sock.bind((host, 0))
-        chosen: int = sock.getsockname()[1]
-        return chosen
+    while True:  # no room outside: the OS picks, still never the same port twice
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((host, 0))
+            chosen: int = sock.getsockname()[1]
+        if chosen not in HANDED_OUT:
+            HANDED_OUT.add(chosen)
+            return chosen
 
 
 def port_is_free(port: int, host: str = LOCALHOST) -> bool:
