@@ -83,7 +83,7 @@ def test_with_no_room_outside_the_os_pick_is_not_handed_out_twice(
             return "127.0.0.1", next(offered)
 
     monkeypatch.setattr(procs, "HANDED_OUT", set())
-    monkeypatch.setattr(procs.socket, "socket", lambda *_: OsPicks())
+    monkeypatch.setattr(socket, "socket", lambda *_: OsPicks())
     no_room = range(1024, 65536)
     assert [free_port(ephemeral=no_room), free_port(ephemeral=no_room)] == [40_001, 40_002]
 
