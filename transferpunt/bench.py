@@ -40,16 +40,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from shared.envelope import Envelope
 from shared.events.base import parse_event
 from shared.topics import ALL_EVENT_TOPICS, events_topic
+from transferpunt.http_client import HttpClient
 from transferpunt.report import exact_quantile
 from transferpunt.simulator import (
-    HTTP_LIMITS,
+    HTTP_CONNECTIONS,
     Api,
     Kafka,
     Quiet,
@@ -318,8 +318,7 @@ async def end_to_end(urls: Mapping[str, str], bootstrap: str, *, steady_rate: fl
     # reruns on one database find one for a long time (events allow years up to 2100)
     year = await first_free_year(urls, 2030)
     members = [f"bench{run}m{i}" for i in range(1, 5)]
-    limits = httpx.Limits(max_connections=64, keepalive_expiry=2.0)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+    async with HttpClient(timeout=60, max_connections=64) as http:
         api = Api(urls, http)  # business time stands still: a contingent year is just a label
         for m in members:
             await api.call("POST", "contingent", "/members", body={"member_id": m, "name": m})
@@ -351,7 +350,7 @@ async def drain(urls: Mapping[str, str], bootstrap: str, within: float = 600.0) 
     """Wait until what an end-to-end phase left in flight is done (so the next phase starts
     clean); returns how long that took."""
     began = time.perf_counter()
-    async with httpx.AsyncClient(timeout=60, limits=HTTP_LIMITS) as http:
+    async with HttpClient(timeout=60, max_connections=HTTP_CONNECTIONS) as http:
         kafka = Kafka(bootstrap)
         await kafka.start()
         try:

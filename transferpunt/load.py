@@ -54,10 +54,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from shared.topics import events_topic
 from transferpunt.bench import ProposalWatch
+from transferpunt.http_client import HttpClient, HttpError
 
 Say = Callable[[str], None]
 
@@ -346,7 +345,7 @@ class _LagProbe:
         await self.admin.close()
 
 
-async def _free_year(http: httpx.AsyncClient, url: str, headers: Mapping[str, str]) -> int:
+async def _free_year(http: HttpClient, url: str, headers: Mapping[str, str]) -> int:
     # Matching takes contingent years 2000-2100; from the top down, far from the years the
     # demo, the simulator (2027 on) and the benchmark (2090 on) pick from the bottom up.
     for year in range(2100, 1999, -1):
@@ -357,10 +356,10 @@ async def _free_year(http: httpx.AsyncClient, url: str, headers: Mapping[str, st
     raise RuntimeError("no free contingent year")
 
 
-async def _business_day(http: httpx.AsyncClient, url: str) -> date:
+async def _business_day(http: HttpClient, url: str) -> date:
     """The service's business date (its clock may be a simulation's); today if it will not
     say."""
-    with contextlib.suppress(httpx.HTTPError, KeyError, ValueError):
+    with contextlib.suppress(HttpError, KeyError, ValueError):
         r = await http.get(f"{url}/admin/clock")
         if r.status_code == 200:
             return datetime.fromisoformat(r.json()["now"]).date()
@@ -378,8 +377,7 @@ async def run_load(urls: Mapping[str, str], bootstrap: str, plan: RatePlan, *,
     coordinator = tokens("coordinator", "region")
     members = [f"load{run}m{i}" for i in range(1, 5)]
     corporation = f"load{run}c"
-    limits = httpx.Limits(max_connections=concurrency + 8, keepalive_expiry=2.0)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+    async with HttpClient(timeout=60, max_connections=concurrency + 8) as http:
         try:
             for m in members:
                 r = await http.post(f"{urls['contingent']}/members", headers=coordinator,
@@ -392,7 +390,7 @@ async def run_load(urls: Mapping[str, str], bootstrap: str, plan: RatePlan, *,
                                      "members": [{"member_id": m, "need": 100}
                                                  for m in members]})
             r.raise_for_status()
-        except (httpx.HTTPError, RuntimeError) as exc:
+        except (HttpError, RuntimeError) as exc:
             result.setup_error = f"{type(exc).__name__}: {exc}"
             return result
         # the services' business day: on a simulation clock it is not today's date
@@ -421,7 +419,7 @@ async def run_load(urls: Mapping[str, str], bootstrap: str, plan: RatePlan, *,
                 sent = time.perf_counter()
                 try:
                     r = await http.post(url, headers=headers, json=body)
-                except httpx.HTTPError as exc:
+                except HttpError as exc:
                     failed(f"{what} {type(exc).__name__}", repr(exc))
                     return None
                 timings.append(time.perf_counter() - sent)
@@ -536,7 +534,7 @@ async def run_load(urls: Mapping[str, str], bootstrap: str, plan: RatePlan, *,
     return result
 
 
-async def _clean_up(http: httpx.AsyncClient, urls: Mapping[str, str], tokens: _Tokens,
+async def _clean_up(http: HttpClient, urls: Mapping[str, str], tokens: _Tokens,
                     corporation: str, homes: list[str], cases: list[tuple[str, str]],
                     within: float) -> str:
     """Withdraw the homes (open proposals are cancelled), then the intakes: nothing of the
@@ -546,7 +544,7 @@ async def _clean_up(http: httpx.AsyncClient, urls: Mapping[str, str], tokens: _T
 
     async def post(url: str, headers: Mapping[str, str], body: Any, what: str) -> None:
         async with gate:
-            with contextlib.suppress(httpx.HTTPError):
+            with contextlib.suppress(HttpError):
                 r = await http.post(url, headers=headers, json=body)
                 done[f"{what} {r.status_code}"] += 1
 

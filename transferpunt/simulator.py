@@ -53,7 +53,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
-import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
@@ -61,6 +60,7 @@ from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 from shared.auth import mint_token
 from shared.settings import ServiceSettings
 from shared.topics import ALL_EVENT_TOPICS, SERVICES
+from transferpunt.http_client import HttpClient, HttpError, NotSent, Reply, TransportError
 
 Progress = Callable[[str], None]
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -566,12 +566,8 @@ def write_personal_data(plan: Plan, path: Path, extra_texts: Iterable[str] = ())
 # ---- the services: HTTP, business clock, quiescence, events -------------------------------
 
 
-# The services' own keep-alive (uvicorn) closes an idle connection after 5 s; the client lets
-# its idle connections go after 2 s, so it never sends on one the server is closing.
-HTTP_LIMITS = httpx.Limits(max_connections=40, max_keepalive_connections=40,
-                           keepalive_expiry=2.0)
+HTTP_CONNECTIONS = 40  # more than the busiest day's concurrent requests
 IDEMPOTENT = frozenset({"GET", "PUT", "HEAD"})
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class Api:
@@ -583,7 +579,7 @@ class Api:
     and raises for the caller to record.
     """
 
-    def __init__(self, urls: Mapping[str, str], http: httpx.AsyncClient) -> None:
+    def __init__(self, urls: Mapping[str, str], http: HttpClient) -> None:
         self.urls = dict(urls)
         self.http = http
         self._tokens: dict[tuple[str, str], dict[str, str]] = {}
@@ -599,7 +595,7 @@ class Api:
     async def call(self, method: str, service: str, path: str, *, role: str = "coordinator",
                    org: str = "region", body: Any = None,
                    params: Mapping[str, str] | None = None, attempts: int = 4,
-                   ) -> httpx.Response:
+                   ) -> Reply:
         for attempt in range(1, attempts + 1):
             try:
                 r = await self.http.request(method, self.urls[service] + path, json=body,
@@ -607,10 +603,10 @@ class Api:
                 retry = r.status_code == 503 or (r.status_code >= 500 and method in IDEMPOTENT)
                 if not retry or attempt == attempts:
                     return r
-            except NOT_SENT:
+            except NotSent:
                 if attempt == attempts:
                     raise
-            except httpx.TransportError:
+            except TransportError:
                 if method not in IDEMPOTENT or attempt == attempts:
                     raise
             await asyncio.sleep(0.2 * 2 ** attempt)
@@ -651,7 +647,7 @@ class Api:
         async def one(service: str) -> str:
             try:
                 return (await self.call("GET", service, "/metrics")).text
-            except httpx.HTTPError:
+            except HttpError:
                 return ""
 
         texts = await asyncio.gather(*(one(s) for s in SERVICES))
@@ -991,7 +987,7 @@ class Simulation:
         p = self.s.id_prefix
         return org[len(p):] if org and p and org.startswith(p) else org
 
-    def fail(self, what: str, response: httpx.Response) -> None:
+    def fail(self, what: str, response: Reply) -> None:
         try:
             detail = json.dumps(response.json().get("detail"))[:300]
         except ValueError:
@@ -1011,7 +1007,7 @@ class Simulation:
         if self.out_dir is not None:
             self.result.personal_data_file = write_personal_data(
                 self.plan, self.out_dir / "sim-personal-data.json")
-        async with httpx.AsyncClient(timeout=60, limits=HTTP_LIMITS) as http:
+        async with HttpClient(timeout=60, max_connections=HTTP_CONNECTIONS) as http:
             self.api = Api(self.urls, http)
             self.kafka = Kafka(self.bootstrap)
             await self.kafka.start()
@@ -1153,7 +1149,7 @@ class Simulation:
         began = walltime.monotonic()
         try:
             await handler(**action.args)
-        except httpx.TransportError as exc:  # the answer was lost: recorded, the year goes on
+        except TransportError as exc:  # the answer was lost: recorded, the year goes on
             self.result.errors.append(f"{self.today} {action.kind}: {type(exc).__name__} "
                                       "(no answer; not repeated)")
             self.result.counts[f"error:{action.kind}"] += 1
@@ -1437,7 +1433,7 @@ class Simulation:
         try:
             r = await self.api.call("GET", "aftercare", f"/trajectories/{trajectory_id}",
                                     role="supporter", org=member)
-        except httpx.TransportError as exc:
+        except TransportError as exc:
             self.result.errors.append(f"{self.today} trajectory {type(exc).__name__}")
             return
         if r.status_code != 200:
@@ -1496,7 +1492,7 @@ class Simulation:
         self._deviation_dirty = False
         try:
             r = await self.api.call("GET", "contingent", f"/contingents/{self.s.year}")
-        except httpx.TransportError:
+        except TransportError:
             return  # the next day looks again
         if r.status_code != 200:
             return
@@ -1557,7 +1553,7 @@ async def simulate(scenario: Scenario, urls: Mapping[str, str], bootstrap: str, 
 async def first_free_year(urls: Mapping[str, str], at_least: int) -> int:
     """The first contingent year from `at_least` on that has no contingent yet and lies after
     every service's business time (a rerun on the same database moves on a year)."""
-    async with httpx.AsyncClient(timeout=20, limits=HTTP_LIMITS) as http:
+    async with HttpClient(timeout=20, max_connections=HTTP_CONNECTIONS) as http:
         api = Api(urls, http)
         latest = max([await api.clock_now(s) for s in SERVICES])
         year = max(at_least, latest.year if latest <= datetime(latest.year, 1, 1, 9,
