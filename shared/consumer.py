@@ -169,20 +169,18 @@ class IdempotentConsumer:
         duplicates. `batch_timeout_ms`: how long an idle poll waits (the framework sleeps
         as long again after an empty poll), so at most this much latency per hop."""
 
-        async def on_batch(body: Any, message: KafkaMessage) -> None:
-            records = message.raw_message
-            await self.handle_batch([
-                Delivery(raw=record.value or b"", topic=record.topic,
-                         partition=record.partition, offset=record.offset,
-                         event_type=_header(record, "event_type"))
-                for record in (records if isinstance(records, tuple) else (records,))])
+        async def on_batch(deliveries: Any) -> None:
+            # Only the body, already turned into deliveries by the decoder: a parameter the
+            # framework injects from its context (`message: KafkaMessage`) is resolved by a
+            # synchronous call on a worker thread, a thread hop per batch.
+            await self.handle_batch(deliveries)
 
         self._broker.subscriber(
             *topics,
             group_id=self.name,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
-            decoder=_raw_body,
+            decoder=_deliveries,
             max_poll_interval_ms=600_000,
             batch=True,
             max_records=max_records,
@@ -398,6 +396,10 @@ class IdempotentConsumer:
                   delivery.topic, delivery.partition, delivery.offset, kind)
 
 
-async def _raw_body(message: Any) -> Any:
-    # Never let the framework decode JSON: a malformed body must reach us to be dead-lettered.
-    return message.body
+async def _deliveries(message: KafkaMessage) -> list[Delivery]:
+    """The batch as the records came: the framework never decodes JSON here, so a malformed
+    body reaches the consumer to be dead-lettered."""
+    records = message.raw_message
+    return [Delivery(raw=record.value or b"", topic=record.topic, partition=record.partition,
+                     offset=record.offset, event_type=_header(record, "event_type"))
+            for record in (records if isinstance(records, tuple) else (records,))]

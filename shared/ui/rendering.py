@@ -120,10 +120,10 @@ class Pages:
 
     # --- dependencies -----------------------------------------------------------------
 
-    def page(self, *roles: Role) -> Callable[[Request], Page]:
+    def page(self, *roles: Role) -> Callable[[Request], Awaitable[Page]]:
         """A dependency: the page for these roles (none: any signed-in person)."""
 
-        def signed_in_page(request: Request) -> Page:
+        async def signed_in_page(request: Request) -> Page:
             return Page(request, require_session(request, roles), self)
 
         return signed_in_page

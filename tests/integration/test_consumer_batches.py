@@ -7,11 +7,13 @@ of types a service does not handle are skipped by their header without being par
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio.to_thread
 import pytest
 import sqlalchemy as sa
 from faststream.kafka import KafkaBroker
@@ -39,8 +41,8 @@ class World:
 
     def consumer(self, *, fail_on: set[int] | frozenset[int] = frozenset(),
                  max_per_transaction: int = 50, transaction_seconds: float = 60.0,
-                 takes: float = 0.0,
-                 transaction_key: TransactionKey | None = None) -> IdempotentConsumer:
+                 takes: float = 0.0, transaction_key: TransactionKey | None = None,
+                 broker: KafkaBroker | None = None) -> IdempotentConsumer:
         """A consumer whose HomeWithdrawn handler writes one effect row per event (the
         contingent year is the effect's value), takes `takes` seconds, and fails for the
         years in `fail_on`. (A minute per transaction by default: the count decides.)"""
@@ -56,7 +58,7 @@ class World:
 
         return IdempotentConsumer(
             service=self.service, session_factory=self.sessions, inbox=self.inbox,
-            handlers={"HomeWithdrawn": handler}, broker=self.broker, retry_delay=0.0,
+            handlers={"HomeWithdrawn": handler}, broker=broker or self.broker, retry_delay=0.0,
             max_per_transaction=max_per_transaction, transaction_seconds=transaction_seconds,
             transaction_key=transaction_key)
 
@@ -229,3 +231,34 @@ async def test_an_event_another_consumer_handled_meanwhile_is_not_handled_twice(
         transaction_seconds=60.0)
     assert await slow.handle_batch([first, second]) == ["duplicate", "processed"]
     assert await world.effect_values() == [2071, 2072]  # the rival's, and the second's
+
+
+async def test_records_reach_the_consumer_through_its_subscription_on_the_event_loop(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through Kafka and the framework: the records arrive as deliveries, and nothing on the
+    way is run on a worker thread (a context-injected handler parameter was: a thread hop
+    for every batch, in every service)."""
+    hops: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def recorded(func: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(getattr(func, "__qualname__", repr(func)))
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", recorded)
+    topic = f"batchtest.{uuid.uuid4().hex[:12]}"
+    subscribed = KafkaBroker(world.bootstrap)
+    world.consumer(broker=subscribed).subscribe([topic])
+    await subscribed.start()
+    try:
+        for year in (2041, 2042, 2043):
+            await world.broker.publish(delivery(year, offset=0).raw, topic=topic,
+                                       headers={"event_type": "HomeWithdrawn"})
+        deadline = time.monotonic() + 60
+        while await world.effect_values() != [2041, 2042, 2043]:
+            assert time.monotonic() < deadline, await world.effect_values()
+            await asyncio.sleep(0.1)
+    finally:
+        await subscribed.stop()
+    assert await world.inbox_rows() == {"processed": 3}
+    assert hops == []

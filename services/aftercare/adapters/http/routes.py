@@ -72,7 +72,7 @@ class Context:
     today: date
 
 
-def context(request: Request) -> Context:
+async def context(request: Request) -> Context:
     runtime: ServiceRuntime = request.app.state.runtime
     settings: AftercareSettings = request.app.state.aftercare_settings
     now = runtime.clock.now()

@@ -71,7 +71,7 @@ class Wiring:
         return self.ctx.now().date()
 
 
-def _wiring(request: Request) -> Wiring:
+async def _wiring(request: Request) -> Wiring:
     return request.app.state.intake  # type: ignore[no-any-return]
 
 
