@@ -942,6 +942,9 @@ class Simulation:
         self.case_intake: dict[str, int] = {}  # case_id -> plan index (or re-intake index)
         self.proposals_per_home: Counter[str] = Counter()
         self.open_proposals: dict[str, datetime] = {}  # match_id -> deadline
+        # proposals matching cancelled (the candidate withdrew, the home was withdrawn): the
+        # corporation sees that and decides nothing; its planned decision is dropped
+        self.cancelled_matches: set[str] = set()
         self.proposed_cases: set[str] = set()
         self.submitted_cases: set[str] = set()
         self.case_home: dict[str, str] = {}
@@ -1218,6 +1221,9 @@ class Simulation:
         index = self.home_index[home_id]
         ref: dict[str, Any] = {"ref": f"h{index}", "round": round,
                                "member": self._unprefixed(member)}
+        if match_id in self.cancelled_matches:
+            self.log("decision dropped", **ref, reason="proposal cancelled")
+            return
         if decision.outcome == "decline":
             body = {"reason": decision.reason} | ({"note": decision.note} if decision.note else {})
             r = await self.api.call("POST", "matching", f"/matches/{match_id}/decline",
@@ -1377,6 +1383,7 @@ class Simulation:
         self._ended(event, "expired")
 
     def _on_MatchCancelled(self, event: Tracked) -> None:
+        self.cancelled_matches.add(str(event.data["match_id"]))
         self._ended(event, "cancelled")
 
     def _on_TenancyStarted(self, event: Tracked) -> None:
