@@ -138,3 +138,36 @@ async def test_a_home_nobody_of_its_year_fits_waits_without_asking_until_one_joi
         status = (await conn.execute(sa.select(homes.c.status)
                                      .where(homes.c.home_id == home_id))).scalar_one()
     assert status == "allocating"
+
+
+async def test_a_new_candidate_looks_only_at_the_homes_whose_question_it_could_change(
+        engine: AsyncEngine) -> None:
+    """A candidate can only add its own member to what a waiting home asks: homes of a year
+    the member has no part in, and homes that asked about the member already, are not
+    loaded (a year matching has not heard of still asks about everyone)."""
+    from services.matching.adapters.db.repository import (
+        candidate_from_row,
+        waiting_homes_admitting,
+    )
+
+    await in_transaction(engine, lambda u: contingent_years.contingent_set(u, contingent("a")))
+    this_year = await in_transaction(
+        engine, lambda u: offer_home(u, "corp", HomeIn(**OFFER).model_dump()))
+    unheard_of = await in_transaction(engine, lambda u: offer_home(
+        u, "corp", HomeIn(**{**OFFER, "contingent_year": YEAR + 1}).model_dump()))
+    await waiting(engine, "a", "b")
+
+    async def looked_at(member: str) -> set[uuid.UUID]:
+        async with AsyncSession(engine) as session:
+            row = (await session.execute(sa.select(candidates).where(
+                candidates.c.member_id == member))).one()
+            found = await waiting_homes_admitting(session, candidate_from_row(row), 14)
+        return {r.home_id for r in found}
+
+    assert await looked_at("a") == {this_year, unheard_of}
+    assert await looked_at("b") == {unheard_of}  # b has no part in YEAR
+
+    async with engine.begin() as conn:  # the YEAR home asked about a already, and waits
+        await conn.execute(sa.update(homes).where(homes.c.home_id == this_year)
+                           .values(status="waiting", requested_members=["a"]))
+    assert await looked_at("a") == {unheard_of}

@@ -292,13 +292,25 @@ async def add_year_members(session: AsyncSession, year: int, members: Iterable[s
 
 async def waiting_homes_admitting(session: AsyncSession, candidate: Candidate,
                                   grace_days: int) -> list[Row]:
-    """Homes waiting for somebody whose hard limits admit the candidate, oldest offer first."""
+    """Homes waiting for somebody whose hard limits admit the candidate and whose question to
+    the contingent the candidate could change, oldest offer first.
+
+    A new candidate can only add its own member to the members a home asks about. So a home
+    whose last request named that member already, or of a contingent year the member has no
+    part in (a year matching has heard of), would ask the same question: it is not loaded.
+    Without this, every intake looked at every waiting home of every year — and for each, at
+    the waiting pool of its year — while the answer stayed the same."""
+    member = candidate.member_id
+    of_year = contingent_members.c.year == homes.c.contingent_year
     return list((await session.execute(
         sa.select(homes).where(
             homes.c.status == "waiting",
             _bedrooms >= candidate.required_bedrooms,
             _rent <= candidate.max_rent,
             _available_from >= candidate.ready_from - timedelta(days=grace_days),
+            ~sa.func.coalesce(homes.c.requested_members.contains([member]), False),
+            sa.or_(sa.exists().where(of_year, contingent_members.c.member_id == member),
+                   ~sa.exists().where(of_year)),
         ).order_by(homes.c.offered_at)
     )).all())
 
