@@ -80,8 +80,13 @@ class HttpClient:
     """
 
     def __init__(self, *, timeout: float = 60.0, max_connections: int = 40,
-                 keepalive_expiry: float = 2.0, connect_timeout: float = 5.0) -> None:
-        self._timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=connect_timeout)
+                 keepalive_expiry: float = 2.0, connect_timeout: float = 5.0,
+                 pool_timeout: float = 30.0) -> None:
+        # aiohttp's `connect` covers waiting for a free connection of the pool as well: a
+        # request that waited `pool_timeout` was never sent, so it may be tried again
+        # (NotSent), like one whose connection could not be opened within `connect_timeout`.
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(pool_timeout, timeout),
+                                              sock_connect=connect_timeout)
         self._max_connections = max_connections
         self._keepalive = keepalive_expiry
         self._session: aiohttp.ClientSession | None = None

@@ -154,3 +154,17 @@ async def test_api_sends_again_a_post_that_never_reached_the_service() -> None:
 def test_the_client_refuses_use_outside_its_context() -> None:
     with pytest.raises(RuntimeError, match="async with"):
         asyncio.run(HttpClient().get("http://127.0.0.1:1/"))
+
+
+async def test_waiting_too_long_for_a_free_connection_is_not_sent() -> None:
+    """The pool is full (one connection, held by a request that gets no answer): the next
+    request never leaves the client, so it is NotSent, which may always be tried again."""
+    async with server(never_answer) as (url, heads), \
+            HttpClient(timeout=1.0, max_connections=1, pool_timeout=0.3) as http:
+        first = asyncio.create_task(http.get(f"{url}/a"))
+        await asyncio.sleep(0.1)
+        with pytest.raises(NotSent):
+            await http.post(f"{url}/intakes", json={})
+        with pytest.raises(AnswerLost):
+            await first
+    assert len(heads) == 1  # the POST never reached the server
