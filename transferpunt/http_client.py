@@ -9,8 +9,8 @@ burns is taken from the services on the same two cores.
 What callers see is deliberately small: a `Reply` with `status_code`, `text`, `json()` and
 `raise_for_status()`, and two errors that say what the caller may do next:
 
-- `NotSent`: the request never reached the service (no connection could be made), so trying
-  again is always safe;
+- `NotSent`: the request never reached the service (no connection could be made, or none of
+  the pool's came free in time), so trying again is always safe;
 - `AnswerLost`: the request may have reached the service but no complete answer came back
   (the connection broke, or the answer took longer than the timeout), so only an idempotent
   request may be repeated.
@@ -36,7 +36,8 @@ class TransportError(HttpError):
 
 
 class NotSent(TransportError):
-    """The request never reached the service: no connection could be made."""
+    """The request never reached the service: no connection could be made, or the pool had
+    none free in time."""
 
 
 class AnswerLost(TransportError):
