@@ -15,24 +15,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, routing
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 SERVICES = ("intake", "matching", "contingent", "aftercare")
-
-
-def api_routes(router: Any) -> Iterator[APIRoute]:
-    """The app's API routes, also those of included routers (whatever wraps them)."""
-    for route in getattr(router, "routes", ()):
-        if isinstance(route, APIRoute):
-            yield route
-            continue
-        for attribute in ("router", "app", "original_router"):
-            inner = getattr(route, attribute, None)
-            if inner is not None and hasattr(inner, "routes"):
-                yield from api_routes(inner)
-                break
 
 
 def runs_on_the_loop(call: Callable[..., Any]) -> bool:
@@ -51,7 +38,10 @@ def threaded(dependant: Dependant) -> Iterator[str]:
 @pytest.mark.parametrize("service", SERVICES)
 def test_no_route_of_the_service_hops_to_a_thread(service: str) -> None:
     app: FastAPI = importlib.import_module(f"services.{service}.main").create_app()
-    routes = list(api_routes(app))
+    # every API route, also those of included routers, with the dependencies it runs with
+    # (the router's own included), as tests/access/routes.py reads them
+    routes = [route for route in routing.iter_route_contexts(app.routes)
+              if isinstance(route.original_route, APIRoute)]
     assert len(routes) > 10  # the walk found the service's API, not just the app's own pages
     found = {f"{route.path}: {name}" for route in routes for name in threaded(route.dependant)}
     found |= {f"{route.path}: the endpoint" for route in routes
