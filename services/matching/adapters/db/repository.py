@@ -260,20 +260,25 @@ _rent = homes.c.offer["rent"].astext.cast(sa.Numeric)
 _available_from = homes.c.offer["available_from"].astext.cast(sa.Date)
 
 
+def _takes_part(member: Any, year: Any) -> sa.ColumnElement[bool]:
+    """The member has a part in the contingent year, or matching has not heard of the year
+    (then it limits nothing): who a home of that year can be owed to."""
+    of_year = contingent_members.c.year == year
+    return sa.or_(sa.exists().where(of_year, contingent_members.c.member_id == member),
+                  ~sa.exists().where(of_year))
+
+
 async def waiting_rows_within(session: AsyncSession, limits: HardLimits,
                               year: int) -> list[Row]:
     """Waiting candidates inside a home's hard limits, of the members of the home's contingent
     year (of everyone, for a year matching has not heard of), ordered by member (unparsed
     rows, so a caller that needs one per member can skip the rest cheaply)."""
-    of_year = contingent_members.c.year == year
     return list((await session.execute(sa.select(candidates).where(
         candidates.c.status == "waiting",
         _bedrooms_needed <= limits.bedrooms,
         _max_rent >= limits.rent,
         _ready_from <= limits.latest_ready_from,
-        sa.or_(candidates.c.member_id.in_(sa.select(contingent_members.c.member_id)
-                                          .where(of_year)),
-               ~sa.exists().where(of_year)),
+        _takes_part(candidates.c.member_id, year),
     ).order_by(candidates.c.member_id))).all())
 
 
@@ -301,7 +306,6 @@ async def waiting_homes_admitting(session: AsyncSession, candidate: Candidate,
     Without this, every intake looked at every waiting home of every year — and for each, at
     the waiting pool of its year — while the answer stayed the same."""
     member = candidate.member_id
-    of_year = contingent_members.c.year == homes.c.contingent_year
     return list((await session.execute(
         sa.select(homes).where(
             homes.c.status == "waiting",
@@ -309,8 +313,7 @@ async def waiting_homes_admitting(session: AsyncSession, candidate: Candidate,
             _rent <= candidate.max_rent,
             _available_from >= candidate.ready_from - timedelta(days=grace_days),
             ~sa.func.coalesce(homes.c.requested_members.contains([member]), False),
-            sa.or_(sa.exists().where(of_year, contingent_members.c.member_id == member),
-                   ~sa.exists().where(of_year)),
+            _takes_part(member, homes.c.contingent_year),
         ).order_by(homes.c.offered_at)
     )).all())
 
