@@ -258,8 +258,9 @@ async def homes_to_revisit(unit: Unit, *, year: int | None = None) -> list[uuid.
 async def revisit_one(unit: Unit, home_id: uuid.UUID, *, stale_after: timedelta) -> bool:
     """The periodic safety net for one home, in its own short transaction: the pool lock is
     held for one home at a time, never for the whole sweep (which, with hundreds of homes
-    waiting, held up every intake and offer for half a minute)."""
-    await unit.hold_pool()
+    waiting, held up every intake and offer for half a minute). Shared: only this home
+    may enter the pool (see Unit.hold_pool)."""
+    await unit.hold_pool(shared=True)
     held = await lock_home(unit.session, home_id, skip_locked=True)
     if held is None:
         return False

@@ -32,7 +32,8 @@ async def offer_home(unit: Unit, corporation: str, offer: dict[str, Any]) -> uui
     await unit.outbox.add(unit.session, event, case_id=home_id, occurred_at=unit.now)
     # The pool lock only from here, where the home meets the candidates: the new row is
     # invisible to every other transaction until commit, so nobody can be waiting for it,
-    # and the lock is held two round trips shorter (offers queue for it under load).
-    await unit.hold_pool()
+    # and the lock is held two round trips shorter. Shared: offers need not see each other,
+    # only the candidates (see Unit.hold_pool).
+    await unit.hold_pool(shared=True)
     await request_allocation(unit, home_id)
     return home_id

@@ -22,7 +22,11 @@ from shared.outbox import Outbox
 # The key of the transaction-scoped advisory lock under which homes and candidates enter or
 # re-enter the pool (any fixed 64-bit number unique within the database).
 POOL_LOCK = 0x6D61_7463_6870_6F6F  # "matchpoo"
-_POOL_HELD = "matching.pool_lock_held_in"  # session.info: the transaction that holds it
+_POOL_HELD = "matching.pool_lock_held_in"  # session.info: (the transaction, shared or not)
+
+
+class PoolLockUpgrade(RuntimeError):
+    """A transaction holding the pool lock shared asked for it exclusively (a bug)."""
 
 
 @dataclass
@@ -38,7 +42,7 @@ class Unit:
     def __post_init__(self) -> None:
         event.listen(self.session.sync_session, "after_commit", self._committed, once=True)
 
-    async def hold_pool(self) -> None:
+    async def hold_pool(self, *, shared: bool = False) -> None:
         """Take turns with every other transaction that brings a home or a candidate into the
         pool (an offer, an intake, a decline, an expiry, a withdrawal), so that a home and a
         candidate appearing at the same moment always see each other: without it, each could
@@ -48,13 +52,30 @@ class Unit:
         and no deadlock can arise. (A row this transaction inserted is invisible to others
         until commit, so `offer_home` inserts its home first and takes the lock after.)
 
+        `shared`: only homes enter the pool here (an offer, a home waiting again after an
+        answer naming nobody, the revisit of one home). Two homes need not see each other —
+        a home is matched with candidates, never with another home — so such transactions
+        hold the lock together and take turns only with those that bring a candidate in
+        (exclusive, the default). A day's offers then no longer queue behind each other,
+        each holding a database connection while it waits.
+
         Taken once per transaction: the shared consumer handles several events in one
-        transaction, each in its own unit, and the lock is already ours after the first."""
+        transaction, each in its own unit, and the lock is already ours after the first.
+        A transaction holding it shared cannot go on to bring a candidate in: waiting for
+        the exclusive lock while holding rows other shared holders may wait for could
+        deadlock, so that is refused (the consumer's transaction keys keep the two kinds
+        apart, see services/matching/adapters/kafka/handlers.py)."""
         transaction = self.session.sync_session.get_transaction()
-        if transaction is not None and self.session.info.get(_POOL_HELD) is transaction:
+        held = self.session.info.get(_POOL_HELD)
+        if held is not None and held[0] is transaction:
+            if held[1] and not shared:
+                raise PoolLockUpgrade(
+                    "this transaction holds the pool lock shared (homes only) and cannot "
+                    "bring a candidate into the pool")
             return
-        await self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(POOL_LOCK)))
-        self.session.info[_POOL_HELD] = self.session.sync_session.get_transaction()
+        take = sa.func.pg_advisory_xact_lock_shared if shared else sa.func.pg_advisory_xact_lock
+        await self.session.execute(sa.select(take(POOL_LOCK)))
+        self.session.info[_POOL_HELD] = (self.session.sync_session.get_transaction(), shared)
 
     def after_commit(self, action: Callable[[], None]) -> None:
         self._on_commit.append(action)

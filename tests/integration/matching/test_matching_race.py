@@ -143,6 +143,37 @@ async def test_an_answer_naming_a_member_does_not_wait_for_the_pool_lock_and_nob
         await direct.close()
 
 
+async def test_offers_share_the_pool_lock_and_take_turns_only_with_intakes(
+    scenario: Scenario,
+) -> None:
+    """Homes need not see each other, only the candidates: while another offer holds the pool
+    lock, an offer (and an answer naming nobody, whose home waits again) goes ahead, but an
+    intake waits for them; while an intake holds it, an offer waits."""
+    s = scenario
+    direct = Direct(s, await s.now())
+    handle = direct.handlers()["AllocationDecided"]
+    try:
+        [nobody] = await direct.add_allocating_homes(1, asked=[s.member()])
+        async with direct.engine.connect() as offer, offer.begin():
+            await offer.execute(sa.select(sa.func.pg_advisory_xact_lock_shared(POOL_LOCK)))
+
+            await asyncio.wait_for(direct.offer(), timeout=10)
+            await asyncio.wait_for(direct.handle(handle, nobody, None), timeout=10)
+            intake = asyncio.create_task(direct.submit(s.member()))
+            await asyncio.sleep(1.0)
+            assert not intake.done(), "an intake went ahead of an offer holding the pool lock"
+        await asyncio.wait_for(intake, timeout=10)
+
+        async with direct.engine.connect() as intake_tx, intake_tx.begin():
+            await intake_tx.execute(sa.select(sa.func.pg_advisory_xact_lock(POOL_LOCK)))
+            offering = asyncio.create_task(direct.offer())
+            await asyncio.sleep(1.0)
+            assert not offering.done(), "an offer went ahead of an intake holding the pool lock"
+        await asyncio.wait_for(offering, timeout=10)
+    finally:
+        await direct.close()
+
+
 async def test_a_proposal_costs_few_round_trips_and_writes_all_three_rows(
     scenario: Scenario,
 ) -> None:

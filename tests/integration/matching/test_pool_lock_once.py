@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from services.matching.application.unit import Unit
+from services.matching.application.unit import PoolLockUpgrade, Unit
 from tests.support.statements import Sent, statements_sent
 
 pytestmark = pytest.mark.infra
@@ -44,5 +44,31 @@ async def test_the_pool_lock_is_taken_once_per_transaction_and_again_in_the_next
                     await unit(session).hold_pool()
                     assert taken(sent) == 2
                     assert await session.scalar(held) == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_a_shared_hold_is_taken_once_and_never_turned_exclusive(infra: Any) -> None:
+    """Offers hold the pool lock shared. A transaction holding it shared is refused the
+    exclusive lock (it could deadlock with the other shared holders); one holding it
+    exclusively already has all a shared hold gives."""
+    engine = create_async_engine(infra.database_url)
+    modes = sa.text("SELECT mode FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND pid = pg_backend_pid() AND granted ORDER BY mode")
+    try:
+        async with AsyncSession(engine) as session:
+            with statements_sent(engine) as sent:
+                async with session.begin():
+                    await unit(session).hold_pool(shared=True)
+                    await unit(session).hold_pool(shared=True)
+                    assert (await session.scalars(modes)).all() == ["ShareLock"]
+                    with pytest.raises(PoolLockUpgrade):
+                        await unit(session).hold_pool()
+                    assert (await session.scalars(modes)).all() == ["ShareLock"]
+                async with session.begin():
+                    await unit(session).hold_pool()
+                    await unit(session).hold_pool(shared=True)
+                    assert (await session.scalars(modes)).all() == ["ExclusiveLock"]
+            assert len([s for s in sent if "pg_advisory_xact_lock" in s.statement]) == 2
     finally:
         await engine.dispose()

@@ -1,11 +1,12 @@
 """Matching reads intake's events and the contingent's in two lanes side by side (one
-consumer group, one inbox), and keeps proposals and pool changes in separate transactions."""
+consumer group, one inbox), and keeps proposals, homes waiting again and candidates
+entering the pool in separate transactions."""
 
 from __future__ import annotations
 
 import uuid
 
-from services.matching.adapters.kafka.handlers import needs_pool, pool_or_proposal
+from services.matching.adapters.kafka.handlers import pool_lock_for, transaction_kind
 from services.matching.main import create_app
 from shared.events.contingent import AllocationDecided
 from shared.events.intake import IntakeWithdrawn
@@ -25,8 +26,12 @@ def test_matching_reads_intake_and_contingent_events_in_two_lanes_of_one_group()
                      ((events_topic("intake"),), "matching-consumer")]
 
 
-def test_only_an_answer_naming_a_member_goes_without_the_pool_lock() -> None:
-    assert not needs_pool(answer("m1"))
-    assert needs_pool(answer(None))  # its home waits again: it enters the pool
-    assert needs_pool(IntakeWithdrawn(client_ref="ref00001", member_id="m1", reason="other"))
-    assert pool_or_proposal(answer("m1")) != pool_or_proposal(answer(None))
+def test_an_answer_naming_a_member_goes_without_the_pool_lock_and_homes_share_it() -> None:
+    assert pool_lock_for(answer("m1")) is None
+    assert pool_lock_for(answer(None)) == "shared"  # its home waits again: only a home enters
+    assert pool_lock_for(IntakeWithdrawn(
+        client_ref="ref00001", member_id="m1", reason="other")) == "exclusive"
+    kinds = {transaction_kind(answer("m1")), transaction_kind(answer(None)),
+             transaction_kind(IntakeWithdrawn(client_ref="ref00001", member_id="m1",
+                                              reason="other"))}
+    assert len(kinds) == 3  # never one transaction: a shared holder cannot take it exclusively

@@ -6,14 +6,18 @@ leaving the pool) and the contingent's (allocation answers, new contingents), so
 do not queue behind intakes.
 
 Every handler that brings a home or a candidate into the pool takes the pool lock before
-anything else (`needs_pool`). An allocation answer that names a member only turns a home
-the contingent is deciding about into a proposal — nothing enters the pool — so it takes no
-pool lock and does not wait for offers and intakes (nor they for it). The consumer handles
-several events in one transaction; `pool_or_proposal` keeps the two kinds in separate
-transactions, since an answer holding a home's row while a later event of its transaction
-waits for the pool lock would reverse the order every HTTP request keeps (pool → home →
-candidate → match), and deadlock with a request that holds the pool lock and wants that
-home."""
+anything else (`pool_lock_for`): exclusively when a candidate may enter (an intake, its
+update or withdrawal, a client's answer, a new contingent), shared when only a home does (an
+answer naming nobody: its home waits again; homes need not see each other, see
+`Unit.hold_pool`). An allocation answer that names a member only turns a home the
+contingent is deciding about into a proposal — nothing enters the pool — so it takes no
+pool lock and does not wait for offers and intakes (nor they for it).
+
+The consumer handles several events in one transaction; `transaction_kind` keeps the three
+kinds in separate transactions. An answer holding a home's row while a later event of its
+transaction waits for the pool lock would reverse the order every HTTP request keeps (pool →
+home → candidate → match), and deadlock with a request that holds the pool lock and wants
+that home; and a transaction holding the lock shared cannot take it exclusively later."""
 
 from __future__ import annotations
 
@@ -44,15 +48,19 @@ from shared.outbox import Outbox
 log = logging.getLogger(__name__)
 
 
-def needs_pool(event: Event) -> bool:
-    """Whether handling the event may bring a home or a candidate into the pool. An answer
-    naming nobody does: its home waits again (and asks again if candidates came meanwhile)."""
-    return not (isinstance(event, AllocationDecided) and event.member_id is not None)
+def pool_lock_for(event: Event) -> str | None:
+    """How handling the event holds the pool lock: "exclusive" when a candidate may enter the
+    pool, "shared" when only a home may (an answer naming nobody: its home waits again), None
+    for an answer naming a member (it turns a home into a proposal; nothing enters)."""
+    if isinstance(event, AllocationDecided):
+        return "shared" if event.member_id is None else None
+    return "exclusive"
 
 
-def pool_or_proposal(event: Event) -> str:
+def transaction_kind(event: Event) -> str:
     """The consumer's transaction key: events of one kind share a transaction."""
-    return "pool" if needs_pool(event) else "proposal"
+    return {"exclusive": "pool", "shared": "waiting homes", None: "proposal"}[
+        pool_lock_for(event)]
 
 
 def handlers_for(
@@ -68,8 +76,9 @@ def handlers_for(
 
         def pool_first_when_needed(handler: Handler) -> Handler:
             async def handle(session: AsyncSession, event: Event, env: Envelope) -> None:
-                if needs_pool(event):
-                    await unit(session).hold_pool()
+                lock = pool_lock_for(event)
+                if lock is not None:
+                    await unit(session).hold_pool(shared=lock == "shared")
                 await handler(session, event, env)
             return handle
 
