@@ -7,9 +7,10 @@ winner won (the member owed the home, then urgency, then waiting time).
 
 Bounded: the owed member's waiting candidates are evaluated in full and the best
 `MAX_LISTED_OWED` listed (the winner ranks first, so it is always among them); of the other
-members, whole members up to `MAX_LISTED_OTHERS` candidates are listed (so every rank shown
-is exact) and the rest only counted (`pool`). A region with thousands waiting therefore
-stores a few kilobytes per proposal, not the whole pool.
+members of the home's contingent year, whole members up to `MAX_LISTED_OTHERS` candidates are
+listed (so every rank shown is exact) and the rest only counted (`pool`). Members with no part
+in the year are neither listed nor counted: the home could never be owed to them. A region
+with thousands waiting therefore stores a few kilobytes per proposal, not the whole pool.
 """
 
 from __future__ import annotations

@@ -154,8 +154,10 @@ async def _propose(unit: Unit, home_row: Row, candidate: Candidate,
     home = home_from_row(home_row)
     match_id = uuid.uuid4()
     # The explanation's pool (bounded, see explain.py): the owed member's waiting candidates
-    # in full, other members whole while they fit, the rest counted.
-    waiting, in_proposals = await pool_counts(unit.session)
+    # in full, other members of the home's contingent year whole while they fit, the rest
+    # counted. Members with no part in the year are left out: the home could never be owed
+    # to them, and a region's other years would fill the list with them.
+    waiting, in_proposals = await pool_counts(unit.session, home.contingent_year)
     listed, not_listed = members_to_list(waiting, candidate.member_id)
     pool = list(owed_pool)
     if listed:

@@ -171,3 +171,29 @@ async def test_a_new_candidate_looks_only_at_the_homes_whose_question_it_could_c
         await conn.execute(sa.update(homes).where(homes.c.home_id == this_year)
                            .values(status="waiting", requested_members=["a"]))
     assert await looked_at("a") == {unheard_of}
+
+
+async def test_an_explanation_considers_only_the_members_of_the_homes_year(
+        engine: AsyncEngine) -> None:
+    """The home could never be owed to a member with no part in its year: its candidates are
+    neither listed nor counted in the explanation of a proposal."""
+    from services.matching.application.mediate import propose_on_decision
+    from shared.events.contingent import AllocationDecided
+
+    await in_transaction(engine, lambda u: contingent_years.contingent_set(
+        u, contingent("alpha", "bravo")))
+    await waiting(engine, "alpha", "bravo", "carol")  # carol fits, but takes no part in YEAR
+    home_id = await in_transaction(
+        engine, lambda u: offer_home(u, "corp", HomeIn(**OFFER).model_dump()))
+    assert await requests(engine) == [["alpha", "bravo"]]
+
+    answer = AllocationDecided(home_id=home_id, contingent_year=YEAR, round=1, member_id="alpha",
+                               home_number=1, skipped=False, reason="test")
+    match_id = await in_transaction(engine, lambda u: propose_on_decision(u, answer))
+    async with engine.connect() as conn:
+        explanation = (await conn.execute(sa.text(
+            "SELECT explanation FROM matching.matches WHERE match_id = :m"),
+            {"m": match_id})).scalar_one()
+    assert {c["member_id"] for c in explanation["candidates"]} == {"alpha", "bravo"}
+    assert explanation["pool"]["not_listed_members"] == []
+    assert explanation["pool"]["not_listed_waiting"] == 0

@@ -318,11 +318,14 @@ async def waiting_homes_admitting(session: AsyncSession, candidate: Candidate,
     )).all())
 
 
-async def pool_counts(session: AsyncSession) -> tuple[dict[str, int], int]:
-    """Waiting candidates per member, and how many are held by an open proposal (one query)."""
+async def pool_counts(session: AsyncSession, year: int) -> tuple[dict[str, int], int]:
+    """Waiting candidates per member, and how many are held by an open proposal (one query),
+    of the members taking part in the contingent year (everyone's, for a year matching has
+    not heard of): the only ones a home of that year can be owed to."""
     rows = await session.execute(
         sa.select(candidates.c.status, candidates.c.member_id, sa.func.count())
-        .where(candidates.c.status.in_(["waiting", "proposed"]))
+        .where(candidates.c.status.in_(["waiting", "proposed"]),
+               _takes_part(candidates.c.member_id, year))
         .group_by(candidates.c.status, candidates.c.member_id))
     waiting: dict[str, int] = {}
     proposed = 0
