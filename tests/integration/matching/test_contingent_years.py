@@ -197,3 +197,11 @@ async def test_an_explanation_considers_only_the_members_of_the_homes_year(
     assert {c["member_id"] for c in explanation["candidates"]} == {"alpha", "bravo"}
     assert explanation["pool"]["not_listed_members"] == []
     assert explanation["pool"]["not_listed_waiting"] == 0
+
+    # and loading the match for a decision leaves the explanation in the database
+    from services.matching.adapters.db.repository import get_match, open_match_of
+    async with AsyncSession(engine) as session:
+        for row in (await get_match(session, match_id, lock=True),
+                    await open_match_of(session, home_id=home_id)):
+            assert row is not None and row.status == "proposed"
+            assert "explanation" not in row._mapping

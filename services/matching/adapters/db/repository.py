@@ -216,9 +216,14 @@ async def get_candidate(session: AsyncSession, case_id: uuid.UUID) -> Row | None
         sa.select(candidates).where(candidates.c.case_id == case_id))).one_or_none()
 
 
+# A match's columns but its explanation: tens of kilobytes of JSON per proposal once a pool
+# is large, decoded on every load, while only GET /homes/{id}/explanation shows it.
+MATCH_FIELDS = tuple(c for c in matches.c if c.name != "explanation")
+
+
 async def get_match(session: AsyncSession, match_id: uuid.UUID, *,
                     lock: bool = False) -> Row | None:
-    query = sa.select(matches).where(matches.c.match_id == match_id)
+    query = sa.select(*MATCH_FIELDS).where(matches.c.match_id == match_id)
     if lock:
         query = query.with_for_update()
     return (await session.execute(query)).one_or_none()
@@ -226,7 +231,7 @@ async def get_match(session: AsyncSession, match_id: uuid.UUID, *,
 
 async def open_match_of(session: AsyncSession, *, home_id: uuid.UUID | None = None,
                         case_id: uuid.UUID | None = None, lock: bool = False) -> Row | None:
-    query = sa.select(matches).where(matches.c.status.in_(OPEN))
+    query = sa.select(*MATCH_FIELDS).where(matches.c.status.in_(OPEN))
     if home_id is not None:
         query = query.where(matches.c.home_id == home_id)
     if case_id is not None:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 
 from services.matching.adapters.db.repository import (
+    MATCH_FIELDS,
     candidate_from_row,
     get_candidate,
     get_match,
@@ -170,7 +171,7 @@ async def explanation(home_id: UUID, request: Request, principal: HomeViewer) ->
 @router.get("/matches", response_model=list[MatchOut])
 async def list_matches(request: Request, principal: MatchViewer,
                        status: str | None = None) -> list[MatchOut]:
-    query = sa.select(matches).order_by(matches.c.deadline)
+    query = sa.select(*MATCH_FIELDS).order_by(matches.c.deadline)
     if principal.role == "corporation":
         query = query.where(matches.c.corporation_id == principal.org)
     elif principal.role == "caseworker":
