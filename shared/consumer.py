@@ -156,7 +156,7 @@ class IdempotentConsumer:
         self._transaction_key = transaction_key
 
     def subscribe(self, topics: list[str], *, max_records: int = 200,
-                  batch_timeout_ms: int = 10) -> None:
+                  poll_wait_ms: int = 100) -> None:
         """Register the Kafka subscriber: batches of up to `max_records`, handled in partition
         order (see `handle_batch`), and one offset commit for the batch once every record in
         it is done.
@@ -166,8 +166,8 @@ class IdempotentConsumer:
         depend on it — the inbox does: when a record fails transiently the batch is not
         committed and every partition in it is rewound to the batch's first record (the
         framework's nack), so the records already done come again and are recognised as
-        duplicates. `batch_timeout_ms`: how long an idle poll waits (the framework sleeps
-        as long again after an empty poll), so at most this much latency per hop."""
+        duplicates. `poll_wait_ms`: how long an idle poll waits for a record (it returns
+        the moment one arrives; see `poll_without_resting`)."""
 
         async def on_batch(deliveries: Any) -> None:
             # Only the body, already turned into deliveries by the decoder: a parameter the
@@ -175,7 +175,7 @@ class IdempotentConsumer:
             # synchronous call on a worker thread, a thread hop per batch.
             await self.handle_batch(deliveries)
 
-        self._broker.subscriber(
+        subscriber = self._broker.subscriber(
             *topics,
             group_id=self.name,
             ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -184,8 +184,10 @@ class IdempotentConsumer:
             max_poll_interval_ms=600_000,
             batch=True,
             max_records=max_records,
-            batch_timeout_ms=batch_timeout_ms,
-        )(on_batch)
+            batch_timeout_ms=poll_wait_ms,
+        )
+        subscriber(on_batch)
+        poll_without_resting(subscriber, poll_wait_ms, max_records)
 
     async def handle(self, delivery: Delivery) -> str:
         """Process one delivery; returns the outcome. Raises only for transient trouble."""
@@ -403,3 +405,26 @@ async def _deliveries(message: KafkaMessage) -> list[Delivery]:
     return [Delivery(raw=record.value or b"", topic=record.topic, partition=record.partition,
                      offset=record.offset, event_type=_header(record, "event_type"))
             for record in (records if isinstance(records, tuple) else (records,))]
+
+
+def poll_without_resting(subscriber: Any, wait_ms: int, max_records: int) -> None:
+    """Replace the batch subscriber's poll (FastStream's `BatchSubscriber.get_msg`).
+
+    FastStream sleeps `batch_timeout_ms` after every empty poll, deaf to a record that
+    arrives meanwhile: with the 10-ms poll this project used, a record reaching an idle
+    consumer waited 0–10 ms more at every hop, and each idle subscriber woke 50 times a
+    second. aiokafka's `getmany` already waits for records up to its timeout and returns the
+    moment one is fetched, so the rest only adds latency. Here an idle poll waits `wait_ms`
+    and polls again at once: a record is picked up when it arrives, and an idle subscriber
+    wakes `1000 / wait_ms` times a second. Only an empty poll that came back early (the
+    consumer stopping) rests, so the loop can never spin."""
+    async def get_msg(consumer: Any) -> tuple[Any, ...]:
+        began = time.monotonic()
+        batches = await consumer.getmany(timeout_ms=wait_ms, max_records=max_records)
+        if batches:
+            return tuple(record for records in batches.values() for record in records)
+        if time.monotonic() - began < wait_ms / 2000:
+            await asyncio.sleep(wait_ms / 1000)
+        return ()
+
+    subscriber.get_msg = get_msg
