@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from services.matching.adapters.kafka.handlers import pool_lock_for, transaction_kind
+from services.matching.adapters.kafka.handlers import pool_lock_for
 from services.matching.main import create_app
 from shared.events.contingent import AllocationDecided
 from shared.events.intake import IntakeWithdrawn
@@ -31,7 +31,7 @@ def test_an_answer_naming_a_member_goes_without_the_pool_lock_and_homes_share_it
     assert pool_lock_for(answer(None)) == "shared"  # its home waits again: only a home enters
     assert pool_lock_for(IntakeWithdrawn(
         client_ref="ref00001", member_id="m1", reason="other")) == "exclusive"
-    kinds = {transaction_kind(answer("m1")), transaction_kind(answer(None)),
-             transaction_kind(IntakeWithdrawn(client_ref="ref00001", member_id="m1",
-                                              reason="other"))}
+    kinds = {pool_lock_for(answer("m1")), pool_lock_for(answer(None)),
+             pool_lock_for(IntakeWithdrawn(client_ref="ref00001", member_id="m1",
+                                           reason="other"))}
     assert len(kinds) == 3  # never one transaction: a shared holder cannot take it exclusively

@@ -13,7 +13,7 @@ answer naming nobody: its home waits again; homes need not see each other, see
 contingent is deciding about into a proposal — nothing enters the pool — so it takes no
 pool lock and does not wait for offers and intakes (nor they for it).
 
-The consumer handles several events in one transaction; `transaction_kind` keeps the three
+The consumer handles several events in one transaction; `pool_lock_for` keeps the three
 kinds in separate transactions. An answer holding a home's row while a later event of its
 transaction waits for the pool lock would reverse the order every HTTP request keeps (pool →
 home → candidate → match), and deadlock with a request that holds the pool lock and wants
@@ -51,16 +51,13 @@ log = logging.getLogger(__name__)
 def pool_lock_for(event: Event) -> str | None:
     """How handling the event holds the pool lock: "exclusive" when a candidate may enter the
     pool, "shared" when only a home may (an answer naming nobody: its home waits again), None
-    for an answer naming a member (it turns a home into a proposal; nothing enters)."""
+    for an answer naming a member (it turns a home into a proposal; nothing enters).
+
+    Also the consumer's transaction key: consecutive events that hold the lock the same way
+    share a transaction."""
     if isinstance(event, AllocationDecided):
         return "shared" if event.member_id is None else None
     return "exclusive"
-
-
-def transaction_kind(event: Event) -> str:
-    """The consumer's transaction key: events of one kind share a transaction."""
-    return {"exclusive": "pool", "shared": "waiting homes", None: "proposal"}[
-        pool_lock_for(event)]
 
 
 def handlers_for(
