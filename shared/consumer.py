@@ -187,7 +187,7 @@ class IdempotentConsumer:
             batch_timeout_ms=poll_wait_ms,
         )
         subscriber(on_batch)
-        poll_without_resting(subscriber, poll_wait_ms, max_records)
+        poll_without_resting(subscriber)
 
     async def handle(self, delivery: Delivery) -> str:
         """Process one delivery; returns the outcome. Raises only for transient trouble."""
@@ -407,17 +407,20 @@ async def _deliveries(message: KafkaMessage) -> list[Delivery]:
             for record in (records if isinstance(records, tuple) else (records,))]
 
 
-def poll_without_resting(subscriber: Any, wait_ms: int, max_records: int) -> None:
+def poll_without_resting(subscriber: Any) -> None:
     """Replace the batch subscriber's poll (FastStream's `BatchSubscriber.get_msg`).
 
     FastStream sleeps `batch_timeout_ms` after every empty poll, deaf to a record that
     arrives meanwhile: with the 10-ms poll this project used, a record reaching an idle
     consumer waited 0–10 ms more at every hop, and each idle subscriber woke 50 times a
     second. aiokafka's `getmany` already waits for records up to its timeout and returns the
-    moment one is fetched, so the rest only adds latency. Here an idle poll waits `wait_ms`
-    and polls again at once: a record is picked up when it arrives, and an idle subscriber
-    wakes `1000 / wait_ms` times a second. Only an empty poll that came back early (the
-    consumer stopping) rests, so the loop can never spin."""
+    moment one is fetched, so the rest only adds latency. Here an idle poll waits the
+    subscriber's `batch_timeout_ms` and polls again at once: a record is picked up when it
+    arrives, and an idle subscriber wakes `1000 / batch_timeout_ms` times a second. Only an
+    empty poll that came back early (the consumer stopping) rests, so the loop can never
+    spin."""
+    wait_ms, max_records = subscriber.batch_timeout_ms, subscriber.max_records
+
     async def get_msg(consumer: Any) -> tuple[Any, ...]:
         began = time.monotonic()
         batches = await consumer.getmany(timeout_ms=wait_ms, max_records=max_records)

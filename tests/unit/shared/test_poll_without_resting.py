@@ -53,7 +53,7 @@ def batch_subscriber(wait_ms: int) -> Any:
 
 async def test_an_empty_poll_that_waited_polls_again_at_once(rests: list[float]) -> None:
     subscriber = batch_subscriber(50)
-    poll_without_resting(subscriber, 50, 7)
+    poll_without_resting(subscriber)
     consumer = IdleConsumer()
 
     assert await subscriber.get_msg(consumer) == ()
@@ -70,7 +70,7 @@ async def test_frameworks_own_poll_rests_after_an_empty_poll(rests: list[float])
 
 async def test_records_are_returned_as_one_batch(rests: list[float]) -> None:
     subscriber = batch_subscriber(50)
-    poll_without_resting(subscriber, 50, 7)
+    poll_without_resting(subscriber)
     consumer = IdleConsumer(records={"tp0": ["r1", "r2"], "tp1": ["r3"]})
 
     assert await subscriber.get_msg(consumer) == ("r1", "r2", "r3")
@@ -80,7 +80,7 @@ async def test_records_are_returned_as_one_batch(rests: list[float]) -> None:
 async def test_an_empty_poll_that_came_back_early_rests_so_the_loop_never_spins(
         rests: list[float]) -> None:
     subscriber = batch_subscriber(50)
-    poll_without_resting(subscriber, 50, 7)
+    poll_without_resting(subscriber)
 
     assert await subscriber.get_msg(IdleConsumer(early=True)) == ()
     assert rests == [0.05]
