@@ -131,6 +131,26 @@ def _header(record: Any, name: str) -> str | None:
     return None
 
 
+class _InboxStatements:
+    """The consumer's statements on its inbox, built once (see shared/db.py, "Statements
+    built once"): every event of every service passes through them."""
+
+    def __init__(self, inbox: sa.Table, consumer: str) -> None:
+        t = inbox
+        self.claim = (insert(t).values(consumer=consumer).on_conflict_do_nothing()
+                      .returning(sa.literal(1)))
+        ids = sa.bindparam("ids", type_=ARRAY(t.c.event_id.type))
+        self.handled_of = sa.select(t.c.event_id).where(
+            t.c.consumer == consumer, t.c.event_id == sa.any_(ids))
+        given = sa.func.unnest(
+            ids, sa.bindparam("types", type_=ARRAY(t.c.event_type.type)),
+        ).table_valued("event_id", "event_type").render_derived()
+        rows = sa.select(sa.literal(consumer, t.c.consumer.type), given.c.event_id,
+                         given.c.event_type, sa.literal("processed", t.c.outcome.type))
+        self.claim_all = t.insert().from_select(
+            ["consumer", "event_id", "event_type", "outcome"], rows)
+
+
 class IdempotentConsumer:
     def __init__(
         self, *, service: str, session_factory: async_sessionmaker,  # type: ignore[type-arg]
@@ -154,6 +174,7 @@ class IdempotentConsumer:
         # holds a run of consecutive events with one key (matching's proposals, which take
         # no pool lock, never share a transaction with events that take it after them).
         self._transaction_key = transaction_key
+        self._statements = _InboxStatements(inbox, self.name)
 
     def subscribe(self, topics: list[str], *, max_records: int = 200,
                   poll_wait_ms: int = 100) -> None:
@@ -338,41 +359,24 @@ class IdempotentConsumer:
 
     async def _claim(self, session: AsyncSession, envelope: Envelope, outcome: str) -> bool:
         """Insert the event id into the inbox; False when it was there already."""
-        row = await session.execute(
-            insert(self._inbox)
-            .values(consumer=self.name, event_id=envelope.event_id,
-                    event_type=envelope.type, outcome=outcome)
-            .on_conflict_do_nothing()
-            .returning(sa.literal(1))
-        )
+        row = await session.execute(self._statements.claim, {
+            "event_id": envelope.event_id, "event_type": envelope.type, "outcome": outcome})
         return row.first() is not None
 
     async def _already_in_inbox(self, session: AsyncSession,
                                 envelopes: list[Envelope]) -> set[Any]:
         """Which of these events this consumer has handled already (one round trip; the
         ids go as one array parameter, so the statement compiles once, whatever the count)."""
-        ids = sa.bindparam("ids", [e.event_id for e in envelopes],
-                           type_=ARRAY(self._inbox.c.event_id.type))
-        rows = await session.execute(
-            sa.select(self._inbox.c.event_id)
-            .where(self._inbox.c.consumer == self.name, self._inbox.c.event_id == sa.any_(ids)))
+        rows = await session.execute(self._statements.handled_of,
+                                     {"ids": [e.event_id for e in envelopes]})
         return set(rows.scalars().all())
 
     async def _claim_all(self, session: AsyncSession, envelopes: list[Envelope]) -> None:
         """Record the events in the inbox, in one statement."""
         if not envelopes:
             return
-        t = self._inbox
-        given = sa.func.unnest(
-            sa.bindparam("ids", [e.event_id for e in envelopes],
-                         type_=ARRAY(t.c.event_id.type)),
-            sa.bindparam("types", [e.type for e in envelopes],
-                         type_=ARRAY(t.c.event_type.type)),
-        ).table_valued("event_id", "event_type").render_derived()
-        rows = sa.select(sa.literal(self.name, t.c.consumer.type), given.c.event_id,
-                         given.c.event_type, sa.literal("processed", t.c.outcome.type))
-        await session.execute(t.insert().from_select(
-            ["consumer", "event_id", "event_type", "outcome"], rows))
+        await session.execute(self._statements.claim_all, {
+            "ids": [e.event_id for e in envelopes], "types": [e.type for e in envelopes]})
 
     async def _dead_letter(
         self, delivery: Delivery, kind: str, reason: str, *, event_type: str | None

@@ -2,6 +2,13 @@
 
 Each service owns one PostgreSQL schema (named after the service) inside the shared database;
 no service reads another's tables.
+
+Statements built once: a statement on a hot path (one per event, per request, per relay run)
+is built once, at import or construction, with `sa.bindparam` placeholders, and executed with
+its parameters. SQLAlchemy remembers a statement object's cache key, so the compiled form is
+found without work; a statement built per call pays for its construction (argument coercion,
+bind parameters) and for walking the whole tree to compute the key again, every time: about
+a fifth of the client CPU of offering a home (7 statements) in measurements on these machines.
 """
 
 from __future__ import annotations

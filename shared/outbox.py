@@ -19,6 +19,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from faststream.kafka import KafkaBroker
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from shared.clock import Clock
@@ -38,6 +39,8 @@ class Outbox:
         self._service = service
         self._clock = clock
         self.channel = f"outbox_{service}"
+        # built once (see shared/db.py, "Statements built once"): one per event
+        self._insert = sa.insert(table).returning(sa.func.pg_notify(self.channel, ""))
 
     async def add(
         self, session: AsyncSession, event: Event, *, case_id: UUID,
@@ -51,15 +54,13 @@ class Outbox:
         )
         # NOTIFY is delivered at commit, so the relay wakes exactly when there is work; it
         # rides on the INSERT (RETURNING) to save a round trip to the database per event.
-        await session.execute(
-            sa.insert(self._table).values(
-                event_id=envelope.event_id,
-                event_type=envelope.type,
-                topic=events_topic(event.producer),
-                key=str(case_id),
-                payload=envelope.model_dump(mode="json"),
-            ).returning(sa.func.pg_notify(self.channel, ""))
-        )
+        await session.execute(self._insert, {
+            "event_id": envelope.event_id,
+            "event_type": envelope.type,
+            "topic": events_topic(event.producer),
+            "key": str(case_id),
+            "payload": envelope.model_dump(mode="json"),
+        })
         return envelope
 
 
@@ -78,6 +79,14 @@ class OutboxRelay:
         self._poll = poll_seconds
         self._batch = batch_size
         self._wake = asyncio.Event()
+        # built once (see shared/db.py, "Statements built once"): the relay runs per commit
+        t = table
+        self._pending = (sa.select(t.c.id, t.c.topic, t.c.key, t.c.event_type, t.c.payload)
+                         .where(t.c.published_at.is_(None)).order_by(t.c.id)
+                         .limit(batch_size))
+        self._mark_published = (
+            sa.update(t).where(t.c.id == sa.any_(sa.bindparam("ids", type_=ARRAY(t.c.id.type))))
+            .values(published_at=sa.func.now()))
 
     async def run(self) -> None:
         backoff = 0.5
@@ -124,12 +133,8 @@ class OutboxRelay:
             await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
 
     async def publish_pending(self) -> int:
-        t = self.table
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(
-                sa.select(t.c.id, t.c.topic, t.c.key, t.c.event_type, t.c.payload)
-                .where(t.c.published_at.is_(None)).order_by(t.c.id).limit(self._batch)
-            )).all()
+            rows = (await conn.execute(self._pending)).all()
             OUTBOX_PENDING.labels(self._service).set(len(rows))
             if not rows:
                 return 0
@@ -144,10 +149,7 @@ class OutboxRelay:
                 for row in rows
             ]
             await asyncio.gather(*futures)
-            await conn.execute(
-                sa.update(t).where(t.c.id.in_([r.id for r in rows]))
-                .values(published_at=sa.func.now())
-            )
+            await conn.execute(self._mark_published, {"ids": [r.id for r in rows]})
             await conn.commit()
         OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
         return len(rows)

@@ -9,9 +9,11 @@ from typing import Any
 
 import anyio
 import pytest
+import sqlalchemy as sa
 from faststream.kafka import KafkaBroker
 
 from shared.consumer import IdempotentConsumer, poll_without_resting
+from shared.db import inbox_table
 
 _real_sleep = asyncio.sleep
 
@@ -88,8 +90,9 @@ async def test_an_empty_poll_that_came_back_early_rests_so_the_loop_never_spins(
 
 def test_every_consumer_subscription_polls_without_resting() -> None:
     broker = KafkaBroker("127.0.0.1:1")
-    unused: Any = None  # subscribing needs the broker only
-    IdempotentConsumer(service="test", session_factory=unused, inbox=unused, handlers={},
+    unused: Any = None  # subscribing needs the broker (and the inbox's table) only
+    IdempotentConsumer(service="test", session_factory=unused,
+                       inbox=inbox_table(sa.MetaData()), handlers={},
                        broker=broker).subscribe(["topic"])
     [subscriber] = broker.subscribers
     assert "poll_without_resting" in subscriber.get_msg.__qualname__
