@@ -204,11 +204,15 @@ async def expire_match(unit: Unit, match_id: uuid.UUID) -> bool:
 
 
 async def due_for_expiry(unit: Unit, limit: int = 200) -> list[uuid.UUID]:
-    rows = await unit.session.execute(
-        sa.select(matches.c.match_id)
-        .where(matches.c.status == "proposed", matches.c.deadline <= unit.now)
-        .order_by(matches.c.deadline).limit(limit))
+    rows = await unit.session.execute(_DUE_FOR_EXPIRY, {"now": unit.now, "limit": limit})
     return list(rows.scalars())
+
+
+_DUE_FOR_EXPIRY = (  # built once (shared/db.py, "Statements built once"): it runs every tick
+    sa.select(matches.c.match_id)
+    .where(matches.c.status == "proposed",
+           matches.c.deadline <= sa.bindparam("now", type_=matches.c.deadline.type))
+    .order_by(matches.c.deadline).limit(sa.bindparam("limit", type_=sa.Integer)))
 
 
 def _start_of(day: date, unit: Unit) -> datetime:

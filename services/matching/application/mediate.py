@@ -49,6 +49,34 @@ log = logging.getLogger(__name__)
 
 ASKING = ("waiting", "allocating")
 
+# The statements run per home, intake and proposal, built once (shared/db.py, "Statements
+# built once").
+_home = homes.c.home_id == sa.bindparam("home")
+_HOME_STATUS = sa.update(homes).where(_home).values(status=sa.bindparam("status"))
+_HOME_ASKED = sa.update(homes).where(_home).values(
+    status=sa.bindparam("status"), allocation_round=sa.bindparam("round"),
+    requested_members=sa.bindparam("members", type_=homes.c.requested_members.type),
+    requested_at=sa.bindparam("at", type_=homes.c.requested_at.type))
+# A proposal: the match, the candidate and the home written in one statement (one round
+# trip, not three: this runs for every proposal). Both rows are locked by the proposing
+# transaction already.
+# The parameters' names are no column's ("p_…"): SQLAlchemy would add a parameter named like
+# a column to the SET clause of the UPDATEs inside the statement as well.
+_PROPOSED = ("match_id", "home_id", "case_id", "member_id", "corporation_id", "status",
+             "proposed_at", "deadline", "explanation", "allocation_round")
+_candidate_proposed = sa.update(candidates).where(
+    candidates.c.case_id == sa.bindparam("p_case_id"),
+).values(
+    status=sa.bindparam("p_candidate_status"),
+    first_proposed_at=sa.func.coalesce(candidates.c.first_proposed_at,
+                                       sa.bindparam("p_first_proposed_at")),
+).returning(candidates.c.case_id).cte("candidate_proposed")
+_home_proposed = sa.update(homes).where(homes.c.home_id == sa.bindparam("p_home_id")).values(
+    status="proposed").returning(homes.c.home_id).cte("home_proposed")
+_PROPOSE = sa.insert(matches).values(
+    {c: sa.bindparam(f"p_{c}", type_=matches.c[c].type) for c in _PROPOSED},
+).add_cte(_candidate_proposed).add_cte(_home_proposed)
+
 
 async def eligible_members_for(unit: Unit, home: Home, excluded: frozenset[str]) -> list[str]:
     """The members of the home's contingent year with at least one eligible waiting
@@ -92,17 +120,18 @@ async def request_allocation(
     if only_if_changed and not stale and members == (row.requested_members or []):
         return False
     if not members and not row.requested_members:
-        await unit.session.execute(sa.update(homes).where(homes.c.home_id == home_id).values(
-            status="waiting", requested_members=[], requested_at=unit.now))
+        await unit.session.execute(_HOME_ASKED, {
+            "home": home_id, "status": "waiting", "round": row.allocation_round,
+            "members": [], "at": unit.now})
         return False
     # Nobody eligible, but the last request named members: the contingent may still hold the
     # home for one of them (their proposal fell through, or they had nobody left). Asking
     # with no members releases it there — the member's share is not spent on a home nobody
     # is proposed — and the answer (nobody) lets the home wait.
     next_round = row.allocation_round + 1
-    await unit.session.execute(sa.update(homes).where(homes.c.home_id == home_id).values(
-        status="allocating", allocation_round=next_round, requested_members=members,
-        requested_at=unit.now))
+    await unit.session.execute(_HOME_ASKED, {
+        "home": home_id, "status": "allocating", "round": next_round, "members": members,
+        "at": unit.now})
     await unit.outbox.add(unit.session, AllocationRequested(
         home_id=home_id, contingent_year=row.contingent_year, round=next_round,
         eligible_members=members,
@@ -121,8 +150,7 @@ async def propose_on_decision(unit: Unit, decision: AllocationDecided) -> uuid.U
         log.info("ignoring a stale allocation answer (round %d)", decision.round)
         return None
     if decision.member_id is None:  # nobody with a share has an eligible candidate: wait,
-        await unit.session.execute(sa.update(homes).where(homes.c.home_id == row.home_id)
-                                   .values(status="waiting"))
+        await unit.session.execute(_HOME_STATUS, {"home": row.home_id, "status": "waiting"})
         # unless candidates arrived while the contingent was deciding (they skipped this
         # home because its answer was on its way): then ask again at once
         await request_allocation(unit, row.home_id, only_if_changed=True)
@@ -171,23 +199,14 @@ async def _propose(unit: Unit, home_row: Row, candidate: Candidate,
                     working_days=unit.rules.decision_working_days,
                     calendar=unit.rules.calendar)
     proposal = match.proposal
-    # The match, the candidate and the home written in one statement (one round trip, not
-    # three: this runs for every proposal). Both rows are locked by this transaction already.
-    candidate_proposed = sa.update(candidates).where(
-        candidates.c.case_id == uuid.UUID(candidate.case_id),
-    ).values(
-        status=match.candidate.status.value,
-        first_proposed_at=sa.func.coalesce(candidates.c.first_proposed_at, unit.now),
-    ).returning(candidates.c.case_id).cte("candidate_proposed")
-    home_proposed = sa.update(homes).where(homes.c.home_id == home_row.home_id).values(
-        status="proposed").returning(homes.c.home_id).cte("home_proposed")
-    await unit.session.execute(sa.insert(matches).values(
-        match_id=match_id, home_id=home_row.home_id,
-        case_id=uuid.UUID(candidate.case_id), member_id=candidate.member_id,
-        corporation_id=home.corporation_id, status=proposal.status.value,
-        proposed_at=proposal.proposed_at, deadline=proposal.deadline,
-        explanation=explanation, allocation_round=decision.round,
-    ).add_cte(candidate_proposed).add_cte(home_proposed))
+    await unit.session.execute(_PROPOSE, {f"p_{name}": value for name, value in {
+        "match_id": match_id, "home_id": home_row.home_id,
+        "case_id": uuid.UUID(candidate.case_id), "member_id": candidate.member_id,
+        "corporation_id": home.corporation_id, "status": proposal.status.value,
+        "proposed_at": proposal.proposed_at, "deadline": proposal.deadline,
+        "explanation": explanation, "allocation_round": decision.round,
+        "candidate_status": match.candidate.status.value, "first_proposed_at": unit.now,
+    }.items()})
     await unit.outbox.add(unit.session, MatchProposed(
         match_id=match_id, home_id=home_row.home_id,
         client_ref=candidate.client_ref, member_id=candidate.member_id,

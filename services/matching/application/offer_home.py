@@ -19,16 +19,18 @@ from services.matching.application.mediate import request_allocation
 from services.matching.application.unit import Unit
 from shared.events.matching import HomeOffered
 
+_INSERT_HOME = sa.insert(homes)  # built once (shared/db.py, "Statements built once")
+
 
 async def offer_home(unit: Unit, corporation: str, offer: dict[str, Any]) -> uuid.UUID:
     home_id = uuid.uuid4()
     event = HomeOffered(home_id=home_id, corporation_id=corporation, **offer)
     data = event.model_dump(mode="json")
     home_from(home_id, corporation, event.contingent_year, data)  # the domain's checks
-    await unit.session.execute(sa.insert(homes).values(
-        home_id=home_id, corporation_id=corporation, offer=data,
-        contingent_year=event.contingent_year, status="waiting", offered_at=unit.now,
-    ))
+    await unit.session.execute(_INSERT_HOME, {
+        "home_id": home_id, "corporation_id": corporation, "offer": data,
+        "contingent_year": event.contingent_year, "status": "waiting", "offered_at": unit.now,
+    })
     await unit.outbox.add(unit.session, event, case_id=home_id, occurred_at=unit.now)
     # The pool lock only from here, where the home meets the candidates: the new row is
     # invisible to every other transaction until commit, so nobody can be waiting for it,

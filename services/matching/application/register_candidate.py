@@ -23,6 +23,9 @@ from services.matching.application.mediate import offer_waiting_homes
 from services.matching.application.unit import Unit
 from shared.events.intake import IntakeSubmitted, IntakeUpdated
 
+# built once (shared/db.py, "Statements built once"): one per intake
+_INSERT_CANDIDATE = insert(candidates).on_conflict_do_nothing().returning(candidates.c.case_id)
+
 
 async def register_candidate(unit: Unit, case_id: uuid.UUID, event: IntakeSubmitted,
                              submitted_at: datetime) -> bool:
@@ -30,10 +33,10 @@ async def register_candidate(unit: Unit, case_id: uuid.UUID, event: IntakeSubmit
     candidate = candidate_from(case_id, event.client_ref, event.member_id, profile,
                                submitted_at)
     await unit.hold_pool()
-    inserted = (await unit.session.execute(insert(candidates).values(
-        case_id=case_id, client_ref=event.client_ref, member_id=event.member_id,
-        profile=profile, status="waiting", submitted_at=submitted_at,
-    ).on_conflict_do_nothing().returning(candidates.c.case_id))).first()
+    inserted = (await unit.session.execute(_INSERT_CANDIDATE, {
+        "case_id": case_id, "client_ref": event.client_ref, "member_id": event.member_id,
+        "profile": profile, "status": "waiting", "submitted_at": submitted_at,
+    })).first()
     if inserted is None:
         return False
     await offer_waiting_homes(unit, candidate)

@@ -23,6 +23,9 @@ from shared.outbox import Outbox
 # re-enter the pool (any fixed 64-bit number unique within the database).
 POOL_LOCK = 0x6D61_7463_6870_6F6F  # "matchpoo"
 _POOL_HELD = "matching.pool_lock_held_in"  # session.info: (the transaction, shared or not)
+# shared → the statement taking the lock, built once (shared/db.py, "Statements built once")
+_TAKE_POOL_LOCK = {False: sa.select(sa.func.pg_advisory_xact_lock(POOL_LOCK)),
+                   True: sa.select(sa.func.pg_advisory_xact_lock_shared(POOL_LOCK))}
 
 
 class PoolLockUpgrade(RuntimeError):
@@ -73,8 +76,7 @@ class Unit:
                     "this transaction holds the pool lock shared (homes only) and cannot "
                     "bring a candidate into the pool")
             return
-        take = sa.func.pg_advisory_xact_lock_shared if shared else sa.func.pg_advisory_xact_lock
-        await self.session.execute(sa.select(take(POOL_LOCK)))
+        await self.session.execute(_TAKE_POOL_LOCK[shared])
         self.session.info[_POOL_HELD] = (self.session.sync_session.get_transaction(), shared)
 
     def after_commit(self, action: Callable[[], None]) -> None:

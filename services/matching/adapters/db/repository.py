@@ -5,6 +5,9 @@ first, always in the order **home → candidate → match** (after the pool lock
 `Unit.hold_pool`, where it takes one), so two transactions about the same things queue up
 instead of deadlocking, and the outbox receives their events in commit order (see
 shared/outbox.py on per-case order).
+
+The statements on the hot paths are built once, with `sa.bindparam` placeholders (see
+shared/db.py, "Statements built once").
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -191,13 +195,17 @@ async def lock_home(session: AsyncSession, home_id: uuid.UUID, *,
     """The home's row, locked, with `excluded`: the clients whose proposal for it ended
     declined or expired (see `excluded_of`) — in the same round trip, since nearly every
     caller that locks a home goes on to ask who may have it."""
-    excluded = sa.select(sa.func.array_agg(matches.c.case_id)).where(
-        matches.c.home_id == homes.c.home_id,
-        matches.c.status.in_(_ENDED_WITHOUT_TENANCY),
-    ).scalar_subquery().label("excluded")
-    query = sa.select(homes, excluded).where(homes.c.home_id == home_id)
-    return (await session.execute(
-        query.with_for_update(of=homes, skip_locked=skip_locked))).one_or_none()
+    query = _LOCK_HOME_SKIPPING if skip_locked else _LOCK_HOME
+    return (await session.execute(query, {"home_id": home_id})).one_or_none()
+
+
+_excluded = sa.select(sa.func.array_agg(matches.c.case_id)).where(
+    matches.c.home_id == homes.c.home_id,
+    matches.c.status.in_(_ENDED_WITHOUT_TENANCY),
+).scalar_subquery().label("excluded")
+_home_and_excluded = sa.select(homes, _excluded).where(homes.c.home_id == sa.bindparam("home_id"))
+_LOCK_HOME = _home_and_excluded.with_for_update(of=homes)
+_LOCK_HOME_SKIPPING = _home_and_excluded.with_for_update(of=homes, skip_locked=True)
 
 
 def excluded_of(row: Row) -> frozenset[str]:
@@ -205,15 +213,16 @@ def excluded_of(row: Row) -> frozenset[str]:
     return frozenset(str(case_id) for case_id in row.excluded or ())
 
 
+_CANDIDATE = sa.select(candidates).where(candidates.c.case_id == sa.bindparam("case_id"))
+_LOCK_CANDIDATE = _CANDIDATE.with_for_update()
+
+
 async def lock_candidate(session: AsyncSession, case_id: uuid.UUID) -> Row | None:
-    return (await session.execute(
-        sa.select(candidates).where(candidates.c.case_id == case_id).with_for_update()
-    )).one_or_none()
+    return (await session.execute(_LOCK_CANDIDATE, {"case_id": case_id})).one_or_none()
 
 
 async def get_candidate(session: AsyncSession, case_id: uuid.UUID) -> Row | None:
-    return (await session.execute(
-        sa.select(candidates).where(candidates.c.case_id == case_id))).one_or_none()
+    return (await session.execute(_CANDIDATE, {"case_id": case_id})).one_or_none()
 
 
 # A match's columns but its explanation: tens of kilobytes of JSON per proposal once a pool
@@ -221,35 +230,54 @@ async def get_candidate(session: AsyncSession, case_id: uuid.UUID) -> Row | None
 MATCH_FIELDS = tuple(c for c in matches.c if c.name != "explanation")
 
 
+_MATCH = sa.select(*MATCH_FIELDS).where(matches.c.match_id == sa.bindparam("match_id"))
+_LOCK_MATCH = _MATCH.with_for_update()
+
+
 async def get_match(session: AsyncSession, match_id: uuid.UUID, *,
                     lock: bool = False) -> Row | None:
-    query = sa.select(*MATCH_FIELDS).where(matches.c.match_id == match_id)
-    if lock:
-        query = query.with_for_update()
-    return (await session.execute(query)).one_or_none()
+    query = _LOCK_MATCH if lock else _MATCH
+    return (await session.execute(query, {"match_id": match_id})).one_or_none()
+
+
+def _open_match(by: sa.ColumnElement[Any]) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    query = sa.select(*MATCH_FIELDS).where(matches.c.status.in_(OPEN), by)
+    return query, query.with_for_update()
+
+
+_OPEN_MATCH_OF_HOME = _open_match(matches.c.home_id == sa.bindparam("home_id"))
+_OPEN_MATCH_OF_CASE = _open_match(matches.c.case_id == sa.bindparam("case_id"))
 
 
 async def open_match_of(session: AsyncSession, *, home_id: uuid.UUID | None = None,
                         case_id: uuid.UUID | None = None, lock: bool = False) -> Row | None:
-    query = sa.select(*MATCH_FIELDS).where(matches.c.status.in_(OPEN))
-    if home_id is not None:
-        query = query.where(matches.c.home_id == home_id)
-    if case_id is not None:
-        query = query.where(matches.c.case_id == case_id)
-    if lock:
-        query = query.with_for_update()
-    return (await session.execute(query)).one_or_none()
+    """The open proposal of a home, or of a client (exactly one of the two)."""
+    if (home_id is None) == (case_id is None):
+        raise ValueError("open_match_of needs a home_id or a case_id")
+    queries, params = ((_OPEN_MATCH_OF_HOME, {"home_id": home_id}) if home_id is not None
+                       else (_OPEN_MATCH_OF_CASE, {"case_id": case_id}))
+    return (await session.execute(queries[lock], params)).one_or_none()
+
+
+_statuses = sa.bindparam("statuses", type_=ARRAY(candidates.c.status.type))
+_CANDIDATES_IN = sa.select(candidates).where(candidates.c.status == sa.any_(_statuses))
+_CANDIDATES_OF_MEMBER = _CANDIDATES_IN.where(candidates.c.member_id == sa.bindparam("member"))
+_CANDIDATES_OF_MEMBERS = _CANDIDATES_IN.where(candidates.c.member_id == sa.any_(
+    sa.bindparam("members", type_=ARRAY(candidates.c.member_id.type))))
 
 
 async def candidates_in(session: AsyncSession, statuses: tuple[str, ...],
                         member_id: str | None = None, *,
                         members: list[str] | None = None) -> list[Candidate]:
-    query = sa.select(candidates).where(candidates.c.status.in_(statuses))
+    if member_id is not None and members is not None:
+        raise ValueError("candidates_in takes a member_id or members, not both")
+    params: dict[str, Any] = {"statuses": list(statuses)}
+    query = _CANDIDATES_IN
     if member_id is not None:
-        query = query.where(candidates.c.member_id == member_id)
-    if members is not None:
-        query = query.where(candidates.c.member_id.in_(members))
-    return [candidate_from_row(r) for r in (await session.execute(query)).all()]
+        query, params["member"] = _CANDIDATES_OF_MEMBER, member_id
+    elif members is not None:
+        query, params["members"] = _CANDIDATES_OF_MEMBERS, members
+    return [candidate_from_row(r) for r in (await session.execute(query, params)).all()]
 
 
 # --- searches narrowed in the database (domain/eligibility.HardLimits) -----------------------
@@ -278,13 +306,18 @@ async def waiting_rows_within(session: AsyncSession, limits: HardLimits,
     """Waiting candidates inside a home's hard limits, of the members of the home's contingent
     year (of everyone, for a year matching has not heard of), ordered by member (unparsed
     rows, so a caller that needs one per member can skip the rest cheaply)."""
-    return list((await session.execute(sa.select(candidates).where(
-        candidates.c.status == "waiting",
-        _bedrooms_needed <= limits.bedrooms,
-        _max_rent >= limits.rent,
-        _ready_from <= limits.latest_ready_from,
-        _takes_part(candidates.c.member_id, year),
-    ).order_by(candidates.c.member_id))).all())
+    return list((await session.execute(_WAITING_WITHIN, {
+        "bedrooms": limits.bedrooms, "rent": limits.rent,
+        "latest_ready_from": limits.latest_ready_from, "year": year})).all())
+
+
+_WAITING_WITHIN = sa.select(candidates).where(
+    candidates.c.status == "waiting",
+    _bedrooms_needed <= sa.bindparam("bedrooms", type_=sa.Integer),
+    _max_rent >= sa.bindparam("rent", type_=sa.Numeric),
+    _ready_from <= sa.bindparam("latest_ready_from", type_=sa.Date),
+    _takes_part(candidates.c.member_id, sa.bindparam("year", type_=sa.Integer)),
+).order_by(candidates.c.member_id)
 
 
 async def add_year_members(session: AsyncSession, year: int, members: Iterable[str], *,
@@ -311,27 +344,29 @@ async def waiting_homes_admitting(session: AsyncSession, candidate: Candidate,
     Without this, every intake looked at every waiting home of every year — and for each, at
     the waiting pool of its year — while the answer stayed the same."""
     member = candidate.member_id
-    return list((await session.execute(
-        sa.select(homes).where(
-            homes.c.status == "waiting",
-            _bedrooms >= candidate.required_bedrooms,
-            _rent <= candidate.max_rent,
-            _available_from >= candidate.ready_from - timedelta(days=grace_days),
-            ~sa.func.coalesce(homes.c.requested_members.contains([member]), False),
-            _takes_part(member, homes.c.contingent_year),
-        ).order_by(homes.c.offered_at)
-    )).all())
+    return list((await session.execute(_WAITING_HOMES_ADMITTING, {
+        "bedrooms": candidate.required_bedrooms, "max_rent": candidate.max_rent,
+        "earliest": candidate.ready_from - timedelta(days=grace_days),
+        "member": member, "members": [member]})).all())
+
+
+_member = sa.bindparam("member", type_=candidates.c.member_id.type)
+_WAITING_HOMES_ADMITTING = sa.select(homes).where(
+    homes.c.status == "waiting",
+    _bedrooms >= sa.bindparam("bedrooms", type_=sa.Integer),
+    _rent <= sa.bindparam("max_rent", type_=sa.Numeric),
+    _available_from >= sa.bindparam("earliest", type_=sa.Date),
+    ~sa.func.coalesce(homes.c.requested_members.contains(
+        sa.bindparam("members", type_=homes.c.requested_members.type)), False),
+    _takes_part(_member, homes.c.contingent_year),
+).order_by(homes.c.offered_at)
 
 
 async def pool_counts(session: AsyncSession, year: int) -> tuple[dict[str, int], int]:
     """Waiting candidates per member, and how many are held by an open proposal (one query),
     of the members taking part in the contingent year (everyone's, for a year matching has
     not heard of): the only ones a home of that year can be owed to."""
-    rows = await session.execute(
-        sa.select(candidates.c.status, candidates.c.member_id, sa.func.count())
-        .where(candidates.c.status.in_(["waiting", "proposed"]),
-               _takes_part(candidates.c.member_id, year))
-        .group_by(candidates.c.status, candidates.c.member_id))
+    rows = await session.execute(_POOL_COUNTS, {"year": year})
     waiting: dict[str, int] = {}
     proposed = 0
     for status, member, n in rows.tuples():
@@ -340,3 +375,10 @@ async def pool_counts(session: AsyncSession, year: int) -> tuple[dict[str, int],
         else:
             proposed += int(n)
     return waiting, proposed
+
+
+_POOL_COUNTS = (
+    sa.select(candidates.c.status, candidates.c.member_id, sa.func.count())
+    .where(candidates.c.status.in_(["waiting", "proposed"]),
+           _takes_part(candidates.c.member_id, sa.bindparam("year", type_=sa.Integer)))
+    .group_by(candidates.c.status, candidates.c.member_id))

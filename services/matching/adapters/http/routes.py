@@ -106,11 +106,20 @@ def _match_out(principal: Principal, row: Any) -> MatchOut:
 # --- homes ---------------------------------------------------------------------------------
 
 
+_HOME = sa.select(homes).where(homes.c.home_id == sa.bindparam("home_id"))  # built once
+
+
+async def _home_as_left(unit: Unit, home_id: UUID) -> HomeOut:
+    """The home as the caller's transaction leaves it: read in that transaction, not in a
+    second one after it (a connection, BEGIN and ROLLBACK saved per offer)."""
+    return _home_out((await unit.session.execute(_HOME, {"home_id": home_id})).one())
+
+
 @router.post("/homes", status_code=201, response_model=HomeOut)
 async def offer(body: HomeIn, request: Request, principal: Corporation) -> HomeOut:
     async with _unit(request) as unit:
         home_id = await offer_home(unit, principal.org, body.model_dump())
-    return await get_home(home_id, request, principal)
+        return await _home_as_left(unit, home_id)
 
 
 @router.get("/homes", response_model=list[HomeOut])
@@ -128,8 +137,7 @@ async def list_homes(request: Request, principal: HomeViewer,
 @router.get("/homes/{home_id}", response_model=HomeOut)
 async def get_home(home_id: UUID, request: Request, principal: HomeViewer) -> HomeOut:
     async with _rt(request).sessions() as session:
-        row = (await session.execute(
-            sa.select(homes).where(homes.c.home_id == home_id))).one_or_none()
+        row = (await session.execute(_HOME, {"home_id": home_id})).one_or_none()
     if row is None or not _may_see_home(principal, row):
         raise NotFound("home")
     return _home_out(row)
@@ -140,7 +148,7 @@ async def withdraw(home_id: UUID, request: Request, principal: Corporation) -> H
     """Withdraw a home before its tenancy: an open proposal is cancelled (409 once let)."""
     async with _unit(request) as unit:
         await withdraw_home(unit, home_id, principal.org)
-    return await get_home(home_id, request, principal)
+        return await _home_as_left(unit, home_id)
 
 
 @router.get("/homes/{home_id}/explanation", response_model=ExplanationOut)
