@@ -7,7 +7,7 @@ settings come from `TRANSFERPUNT_MATCHING_*` (services/matching/settings.py).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -48,9 +48,18 @@ log = logging.getLogger(__name__)
 def expire_proposals(services: Services) -> PeriodicJob:
     """A proposal left lying past its deadline expires and the home moves on at once."""
 
+    # The business time of the last sweep that found nothing due. A proposal's deadline lies
+    # at least a working day after it was made, so until business time moves no proposal can
+    # fall due: a manual clock (a simulation sweeps ten times a second) is not asked again.
+    nothing_due_at: list[datetime] = []
+
     async def expire_proposals(rt: ServiceRuntime) -> None:
+        now = rt.clock.now()
+        if nothing_due_at == [now]:
+            return
         async with rt.sessions() as session:
-            due = await due_for_expiry(services.unit(session, rt.clock.now()))
+            due = await due_for_expiry(services.unit(session, now))
+        nothing_due_at[:] = [] if due else [now]
         for match_id in due:
             try:
                 async with rt.sessions() as session, session.begin():
