@@ -52,11 +52,9 @@ class SqlTrajectoryRepository:
         await self._write_children(trajectory, by=by, at=at)
 
     async def save(self, trajectory: AftercareTrajectory, *, by: str, at: datetime) -> None:
-        await self._session.execute(
-            sa.update(trajectories)
-            .where(trajectories.c.trajectory_id == uuid.UUID(trajectory.trajectory_id))
-            .values(**_changing_columns(trajectory))
-        )
+        # the SET clause: the columns named by the parameters
+        await self._session.execute(_SAVE, {
+            "target": uuid.UUID(trajectory.trajectory_id), **_changing_columns(trajectory)})
         await self._write_children(trajectory, by=by, at=at)
 
     async def _write_children(
@@ -103,22 +101,14 @@ class SqlTrajectoryRepository:
             key = uuid.UUID(trajectory_id)
         except ValueError:
             return None
-        t, c = trajectories, checkins
-        query = (
-            sa.select(t, _HAS_SIGNALS, *_CHECKIN_COLUMNS)
-            .select_from(t.outerjoin(c, c.c.trajectory_id == t.c.trajectory_id))
-            .where(t.c.trajectory_id == key).order_by(c.c.seq)
-        )
-        if lock:
-            query = query.with_for_update(of=t)
-        rows = (await self._session.execute(query)).all()
+        rows = (await self._session.execute(
+            _LOCK_TRAJECTORY if lock else _TRAJECTORY, {"key": key})).all()
         if not rows:
             return None
         head = rows[0]
         signal_rows: Iterable[Row] = ()
         if head.has_signals:
-            signal_rows = await self._session.execute(
-                sa.select(signals).where(signals.c.trajectory_id == key).order_by(signals.c.seq))
+            signal_rows = await self._session.execute(_SIGNALS_OF, {"key": key})
         return self._built(head, [_checkin(r, "c_") for r in rows if r.c_checkin_id],
                            [signal_from_row(s) for s in signal_rows])
 
@@ -163,18 +153,11 @@ class SqlTrajectoryRepository:
         """From the dates stored on every write, without reading the trajectories: the overdue
         check-ins per member with open trajectories, and which trajectories have an alert to
         send. Trajectories written before those dates were stored are read whole."""
-        t, open_ = trajectories, trajectories.c.status != "completed"
-        due = sa.func.unnest(t.c.overdue_dates).table_valued("day").render_derived()
-        counted = await self._session.execute(
-            sa.select(t.c.member_id, sa.func.count(due.c.day).filter(due.c.day <= today))
-            .select_from(t.outerjoin(due, sa.true()))
-            .where(open_, t.c.overdue_dates.is_not(None)).group_by(t.c.member_id))
+        counted = await self._session.execute(_OVERDUE_PER_MEMBER, {"today": today})
         per_member: Counter[str] = Counter({m: int(n) for m, n in counted.tuples()})
         to_alert = [str(r) for r in await self._session.scalars(
-            sa.select(t.c.trajectory_id).where(open_, t.c.next_alert_on <= today)
-            .order_by(t.c.next_alert_on))]
-        older = await self._assemble((await self._session.execute(
-            sa.select(t).where(open_, t.c.overdue_dates.is_(None)))).all())
+            _TO_ALERT, {"today": today})]
+        older = await self._assemble((await self._session.execute(_WITHOUT_DATES)).all())
         for trajectory in older:
             overdue = trajectory.overdue_checkins(today)
             per_member[trajectory.member_id] += len(overdue)
@@ -183,12 +166,7 @@ class SqlTrajectoryRepository:
         return OverdueScan(dict(per_member), to_alert)
 
     async def with_unanswered_signals(self, now: datetime) -> Sequence[str]:
-        rows = await self._session.execute(
-            sa.select(signals.c.trajectory_id).distinct()
-            .join(trajectories, trajectories.c.trajectory_id == signals.c.trajectory_id)
-            .where(signals.c.acknowledged_at.is_(None), signals.c.escalated_at.is_(None),
-                   signals.c.escalates_at <= now, trajectories.c.status != "completed")
-        )
+        rows = await self._session.execute(_WITH_UNANSWERED_SIGNALS, {"now": now})
         return [str(r.trajectory_id) for r in rows]
 
     async def signal(self, signal_id: str) -> SignalRef | None:
@@ -320,6 +298,18 @@ _CHECKIN_COLUMNS = [checkins.c[name].label(f"c_{name}") for name in (
 _HAS_SIGNALS = sa.exists().where(
     signals.c.trajectory_id == trajectories.c.trajectory_id).label("has_signals")
 
+# A trajectory's statements (every check-in, signal and sweep alert), built once
+# (shared/db.py, "Statements built once").
+_TRAJECTORY = (
+    sa.select(trajectories, _HAS_SIGNALS, *_CHECKIN_COLUMNS)
+    .select_from(trajectories.outerjoin(
+        checkins, checkins.c.trajectory_id == trajectories.c.trajectory_id))
+    .where(trajectories.c.trajectory_id == sa.bindparam("key")).order_by(checkins.c.seq))
+_LOCK_TRAJECTORY = _TRAJECTORY.with_for_update(of=trajectories)
+_SIGNALS_OF = (sa.select(signals).where(signals.c.trajectory_id == sa.bindparam("key"))
+               .order_by(signals.c.seq))
+_SAVE = sa.update(trajectories).where(trajectories.c.trajectory_id == sa.bindparam("target"))
+
 
 def signal_from_row(row: Row) -> Signal:
     return Signal(
@@ -369,3 +359,25 @@ class SqlIntakeLog:
             days_after_tenancy=found.window.days_after_tenancy_start,
             bucket=found.window.bucket.value, detected_at=now,
         ))
+
+
+# The periodic sweeps' statements (twice a second in a simulation), built once (shared/db.py,
+# "Statements built once").
+_open = trajectories.c.status != "completed"
+_due = sa.func.unnest(trajectories.c.overdue_dates).table_valued("day").render_derived()
+_today = sa.bindparam("today", type_=sa.Date)
+_OVERDUE_PER_MEMBER = (
+    sa.select(trajectories.c.member_id, sa.func.count(_due.c.day).filter(_due.c.day <= _today))
+    .select_from(trajectories.outerjoin(_due, sa.true()))
+    .where(_open, trajectories.c.overdue_dates.is_not(None))
+    .group_by(trajectories.c.member_id))
+_TO_ALERT = (sa.select(trajectories.c.trajectory_id)
+             .where(_open, trajectories.c.next_alert_on <= _today)
+             .order_by(trajectories.c.next_alert_on))
+_WITHOUT_DATES = sa.select(trajectories).where(_open, trajectories.c.overdue_dates.is_(None))
+_WITH_UNANSWERED_SIGNALS = (
+    sa.select(signals.c.trajectory_id).distinct()
+    .join(trajectories, trajectories.c.trajectory_id == signals.c.trajectory_id)
+    .where(signals.c.acknowledged_at.is_(None), signals.c.escalated_at.is_(None),
+           signals.c.escalates_at <= sa.bindparam("now", type_=signals.c.escalates_at.type),
+           _open))

@@ -125,6 +125,17 @@ def _as_restored(c: Contingent) -> Contingent:
 YEARS_READ = YearCache()  # one per process: the revision decides, not the process
 
 
+# The statements every allocation runs, built once (shared/db.py, "Statements built once").
+_HEAD = sa.select(contingents).where(contingents.c.year == sa.bindparam("year"))
+_LOCK_HEAD = _HEAD.with_for_update()
+_SAVE_HEAD = sa.update(contingents).where(contingents.c.year == sa.bindparam("target_year"))
+_decision = insert(allocations)
+_RECORD_DECISION = _decision.on_conflict_do_update(  # a repeated round: the newest answer
+    index_elements=["home_id", "round"],
+    set_={c: _decision.excluded[c]
+          for c in ("year", "member_id", "explanation", "decided_at", "event_id")})
+
+
 class SqlContingentRepository:
     def __init__(self, session: AsyncSession, on_saved: SavedHook | None = None,
                  years: YearCache = YEARS_READ) -> None:
@@ -136,9 +147,8 @@ class SqlContingentRepository:
     # --- Loading --------------------------------------------------------------------------
 
     async def get(self, year: int, *, lock: bool = False) -> Contingent | None:
-        query = sa.select(contingents).where(contingents.c.year == year)
         head = (await self._session.execute(
-            query.with_for_update() if lock else query)).one_or_none()
+            _LOCK_HEAD if lock else _HEAD, {"year": year})).one_or_none()
         if head is None:
             return None
         contingent = self._years.get(year, head.revision)
@@ -256,8 +266,8 @@ class SqlContingentRepository:
         if _header(contingent) != stored.header:
             head.update(ties=ties_json(contingent.ties), unallocated=contingent.unallocated,
                         carried_over_from=contingent.carried_over_from)
-        await self._session.execute(
-            sa.update(contingents).where(contingents.c.year == contingent.year).values(**head))
+        # the SET clause: the columns named by the parameters
+        await self._session.execute(_SAVE_HEAD, {"target_year": contingent.year, **head})
         new_records = contingent.redistributions[stored.redistributions:]
         if new_records:
             await self._session.execute(sa.insert(redistributions), [
@@ -272,11 +282,9 @@ class SqlContingentRepository:
     async def record_decision(self, *, year: int, home_id: UUID, round: int,
                               member_id: str | None, explanation: dict[str, object],
                               event_id: UUID, at: datetime) -> None:
-        values = dict(year=year, member_id=member_id, explanation=explanation,
-                      decided_at=at, event_id=event_id)
-        await self._session.execute(
-            insert(allocations).values(home_id=home_id, round=round, **values)
-            .on_conflict_do_update(index_elements=["home_id", "round"], set_=values))
+        await self._session.execute(_RECORD_DECISION, {
+            "home_id": home_id, "round": round, "year": year, "member_id": member_id,
+            "explanation": explanation, "decided_at": at, "event_id": event_id})
 
     # --- Internals ------------------------------------------------------------------------
 

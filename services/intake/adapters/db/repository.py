@@ -22,6 +22,20 @@ def _uuid(case_id: str) -> UUID | None:
         return None
 
 
+# A case's statements, built once (shared/db.py, "Statements built once"): every intake,
+# proposal and tenancy reads and writes its case.
+_CASE = sa.select(intakes).where(intakes.c.case_id == sa.bindparam("key"))
+_LOCK_CASE = _CASE.with_for_update()
+_LOCK_CLIENT = sa.select(sa.func.pg_advisory_xact_lock(
+    sa.func.hashtext(sa.bindparam("lock", type_=sa.String))))
+_OPEN_CASE_OF = sa.select(intakes).where(
+    intakes.c.client_ref == sa.bindparam("client_ref"), intakes.c.status.in_(OPEN_STATUSES),
+).limit(1)
+_ADD = sa.insert(intakes).values(updated_at=sa.func.now())
+_SAVE = sa.update(intakes).where(intakes.c.case_id == sa.bindparam("case")).values(
+    updated_at=sa.func.now())
+
+
 class SqlIntakeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -30,29 +44,22 @@ class SqlIntakeRepository:
         key = _uuid(case_id)
         if key is None:
             return None
-        query = sa.select(intakes).where(intakes.c.case_id == key)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._session.execute(query)).one_or_none()
+        query = _LOCK_CASE if for_update else _CASE
+        row = (await self._session.execute(query, {"key": key})).one_or_none()
         return None if row is None else intake_from(row)
 
     async def open_case_of(self, client_ref: str) -> Intake | None:
         # Serialises intakes for one client until commit; the unique partial index on open
         # cases is the backstop.
-        await self._session.execute(
-            sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("intake:" + client_ref)))
-        )
+        await self._session.execute(_LOCK_CLIENT, {"lock": "intake:" + client_ref})
         row = (await self._session.execute(
-            sa.select(intakes).where(
-                intakes.c.client_ref == client_ref, intakes.c.status.in_(OPEN_STATUSES)
-            ).limit(1)
-        )).one_or_none()
+            _OPEN_CASE_OF, {"client_ref": client_ref})).one_or_none()
         return None if row is None else intake_from(row)
 
     async def add(self, intake: Intake, client_number: str) -> None:
-        await self._session.execute(
-            sa.insert(intakes).values(**row_values(intake), client_number=client_number)
-        )
+        values = row_values(intake)
+        del values["updated_at"]  # the statement's own: now()
+        await self._session.execute(_ADD, {**values, "client_number": client_number})
 
     async def client_number(self, case_id: str) -> str | None:
         key = _uuid(case_id)
@@ -66,9 +73,9 @@ class SqlIntakeRepository:
         values = row_values(intake)
         if intake.personal_data_erased_at is not None:
             values["client_number"] = None
-        await self._session.execute(
-            sa.update(intakes).where(intakes.c.case_id == values.pop("case_id")).values(**values)
-        )
+        del values["updated_at"]  # the statement's own: now()
+        # the SET clause: the columns named by the parameters (all but the case's key)
+        await self._session.execute(_SAVE, {"case": values.pop("case_id"), **values})
 
     async def list(self, which: CaseFilter) -> Sequence[Intake]:
         query = sa.select(intakes).order_by(intakes.c.created_at, intakes.c.case_id)
