@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -61,6 +62,42 @@ def test_token_for_another_audience_is_refused() -> None:
     other = SETTINGS.model_copy(update={"jwt_audience": "somebody-else"})
     with pytest.raises(jwt.InvalidAudienceError):
         TokenVerifier(SETTINGS).verify(mint_token(other, role="coordinator", org="r"))
+
+
+def test_a_token_that_passed_is_not_checked_again_until_it_expires(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    verifier = TokenVerifier(SETTINGS)
+    token = mint_token(SETTINGS, role="caseworker", org="m07", ttl=timedelta(seconds=2))
+    checks: list[str] = []
+    check = verifier._check
+    monkeypatch.setattr(verifier, "_check", lambda t: checks.append(t) or check(t))
+
+    assert verifier.verify(token) == verifier.verify(token)
+    assert len(checks) == 1
+    other = mint_token(SETTINGS, role="coordinator", org="r")
+    assert verifier.verify(other).role == "coordinator"  # another token: its own principal
+    assert len(checks) == 2
+
+    time.sleep(2.1)  # remembered or not, an expired token is refused
+    with pytest.raises(jwt.ExpiredSignatureError):
+        verifier.verify(token)
+
+
+def test_a_token_is_checked_again_after_remember_for_and_failures_are_never_kept() -> None:
+    verifier = TokenVerifier(SETTINGS, remember=2, remember_for=timedelta(0))
+    token = mint_token(SETTINGS, role="caseworker", org="m07")
+    verifier.verify(token)
+    assert verifier._passed[token][1] <= datetime.now(UTC)  # due for a check right away
+
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    for _ in range(2):
+        with pytest.raises(jwt.InvalidSignatureError):
+            verifier.verify(forged)
+    assert forged not in verifier._passed
+
+    for org in ("a", "b", "c"):  # the most recently used `remember` only
+        verifier.verify(mint_token(SETTINGS, role="caseworker", org=org))
+    assert len(verifier._passed) == 2
 
 
 def test_production_refuses_the_development_secrets() -> None:
