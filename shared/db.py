@@ -13,11 +13,18 @@ a fifth of the client CPU of offering a home (7 statements) in measurements on t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session
 
 from shared.settings import ServiceSettings
 
@@ -61,6 +68,29 @@ def _ping_once(dbapi_connection: Any) -> bool:
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+# Actions waiting for their transaction's commit, kept on the session. One listener for every
+# session, registered once: before, each unit of work registered its own (several units per
+# transaction when a consumer handles a batch), about 40 µs per unit here against 2 µs now.
+_AFTER_COMMIT = "transferpunt.after_commit"
+
+
+def after_commit(session: AsyncSession, action: Callable[[], None]) -> None:
+    """Run `action` once the session's transaction commits, never if it rolls back: a metric
+    observes only what was stored, and a retried transaction is not counted twice."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    for action in session.info.pop(_AFTER_COMMIT, ()):
+        action()
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 def outbox_table(metadata: sa.MetaData) -> sa.Table:

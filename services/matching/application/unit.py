@@ -8,15 +8,15 @@ transaction is never counted twice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matching.application.ports import Mailbox, Throughput
 from services.matching.application.rules import MatchingRules
+from shared.db import after_commit
 from shared.outbox import Outbox
 
 # The key of the transaction-scoped advisory lock under which homes and candidates enter or
@@ -40,10 +40,6 @@ class Unit:
     now: datetime
     mailbox: Mailbox
     throughput: Throughput
-    _on_commit: list[Callable[[], None]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        event.listen(self.session.sync_session, "after_commit", self._committed, once=True)
 
     async def hold_pool(self, *, shared: bool = False) -> None:
         """Take turns with every other transaction that brings a home or a candidate into the
@@ -80,12 +76,8 @@ class Unit:
         self.session.info[_POOL_HELD] = (self.session.sync_session.get_transaction(), shared)
 
     def after_commit(self, action: Callable[[], None]) -> None:
-        self._on_commit.append(action)
-
-    def _committed(self, _session: object) -> None:
-        actions, self._on_commit = self._on_commit, []
-        for action in actions:
-            action()
+        """Run `action` once the transaction commits; never if it rolls back."""
+        after_commit(self.session, action)
 
 
 @dataclass(frozen=True)

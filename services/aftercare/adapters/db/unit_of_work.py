@@ -13,7 +13,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from functools import partial
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.aftercare.adapters import metrics
@@ -24,6 +23,7 @@ from services.aftercare.application.integration_events import (
 )
 from services.aftercare.application.ports import ReturnFound
 from services.aftercare.domain.trajectory import AftercareTrajectory
+from shared.db import after_commit
 from shared.outbox import Outbox
 
 
@@ -33,9 +33,6 @@ class SqlUnitOfWork:
         self.trajectories = SqlTrajectoryRepository(session)
         self.intakes = SqlIntakeLog(session)
         self._outbox = outbox
-        self._after_commit: list[Callable[[], None]] = []
-        sa.event.listen(session.sync_session, "after_commit", self._committed)
-        sa.event.listen(session.sync_session, "after_rollback", self._rolled_back)
 
     async def publish(self, trajectory: AftercareTrajectory, *, now: datetime) -> None:
         case_id = uuid.UUID(trajectory.case_id)
@@ -43,7 +40,7 @@ class SqlUnitOfWork:
             wire = to_integration_event(event, trajectory)
             if wire is not None:
                 await self._outbox.add(self.session, wire, case_id=case_id, occurred_at=now)
-            self._after_commit.append(partial(
+            after_commit(self.session, partial(
                 metrics.observe, event, member_id=trajectory.member_id,
                 corporation_id=trajectory.corporation_id,
             ))
@@ -52,17 +49,9 @@ class SqlUnitOfWork:
         trajectory = found.trajectory
         await self._outbox.add(self.session, return_event(found),
                                case_id=uuid.UUID(trajectory.case_id), occurred_at=now)
-        self._after_commit.append(partial(
+        after_commit(self.session, partial(
             metrics.observe_return, found.window, member_id=trajectory.member_id
         ))
-
-    def _committed(self, _: object) -> None:
-        callbacks, self._after_commit = self._after_commit, []
-        for callback in callbacks:
-            callback()
-
-    def _rolled_back(self, _: object) -> None:
-        self._after_commit = []
 
 
 def unit_of_work_factory(

@@ -12,13 +12,13 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from uuid import UUID
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.contingent.adapters import metrics
 from services.contingent.adapters.db.repository import SqlContingentRepository, SqlMemberDirectory
 from services.contingent.domain.contingent import Contingent, LedgerEntry
 from shared.clock import Clock
+from shared.db import after_commit
 from shared.events import Event
 from shared.outbox import Outbox
 
@@ -30,9 +30,6 @@ class SqlUnit:
         self.contingents = SqlContingentRepository(session, on_saved=self._saved)
         self.members = SqlMemberDirectory(session)
         self._outbox = outbox
-        self._after_commit: list[Callable[[], None]] = []
-        sa.event.listen(session.sync_session, "after_commit", self._committed)
-        sa.event.listen(session.sync_session, "after_rollback", self._rolled_back)
 
     async def publish(self, event: Event, *, case_id: UUID,
                       occurred_at: datetime | None = None) -> None:
@@ -40,15 +37,7 @@ class SqlUnit:
                                occurred_at=occurred_at or self.now)
 
     def _saved(self, contingent: Contingent, entries: Sequence[LedgerEntry]) -> None:
-        self._after_commit.append(metrics.observation(contingent, entries))
-
-    def _committed(self, _: object) -> None:
-        callbacks, self._after_commit = self._after_commit, []
-        for callback in callbacks:
-            callback()
-
-    def _rolled_back(self, _: object) -> None:
-        self._after_commit = []
+        after_commit(self.session, metrics.observation(contingent, entries))
 
 
 UnitFactory = Callable[[], AbstractAsyncContextManager[SqlUnit]]
