@@ -162,7 +162,6 @@ class IdempotentConsumer:
         self.service = service
         self.name = f"{service}-consumer"
         self._sessions = session_factory
-        self._inbox = inbox
         self._handlers = dict(handlers)
         self._broker = broker
         self._max_attempts = max_attempts

@@ -35,8 +35,6 @@ class Outbox:
     """Appends events to the service's outbox inside the caller's transaction."""
 
     def __init__(self, table: sa.Table, service: str, clock: Clock) -> None:
-        self._table = table
-        self._service = service
         self._clock = clock
         self.channel = f"outbox_{service}"
         # built once (see shared/db.py, "Statements built once"): one per event
