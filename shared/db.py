@@ -9,6 +9,9 @@ its parameters. SQLAlchemy remembers a statement object's cache key, so the comp
 found without work; a statement built per call pays for its construction (argument coercion,
 bind parameters) and for walking the whole tree to compute the key again, every time: about
 a fifth of the client CPU of offering a home (7 statements) in measurements on these machines.
+A statement built once must also have a cache key, or it is compiled on every execution all
+the same: SQLAlchemy 2.0's PostgreSQL `INSERT … ON CONFLICT` had none, which is why the
+project needs SQLAlchemy 2.1 (`tests/unit/shared/test_statements_are_cacheable.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.util.concurrency import await_
 
 from shared.settings import ServiceSettings
 
@@ -60,7 +64,7 @@ def _ping_once(dbapi_connection: Any) -> bool:
     here; errors still go through the adapter, so a dead connection is recognised as a
     disconnect and the pool replaced as before."""
     try:
-        dbapi_connection.await_(dbapi_connection._connection.fetchrow(";"))
+        await_(dbapi_connection._connection.fetchrow(";"))
     except Exception as error:
         dbapi_connection._handle_exception(error)
     return True

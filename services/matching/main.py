@@ -100,7 +100,7 @@ def revisit(services: Services, settings: MatchingSettings) -> PeriodicJob:
                 sa.select(tables.candidates.c.member_id, sa.func.count())
                 .where(tables.candidates.c.status == "waiting")
                 .group_by(tables.candidates.c.member_id))
-            set_waiting({member: count for member, count in rows.tuples()})
+            set_waiting({member: count for member, count in rows})
 
     return revisit
 

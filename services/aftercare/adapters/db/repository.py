@@ -154,7 +154,7 @@ class SqlTrajectoryRepository:
         check-ins per member with open trajectories, and which trajectories have an alert to
         send. Trajectories written before those dates were stored are read whole."""
         counted = await self._session.execute(_OVERDUE_PER_MEMBER, {"today": today})
-        per_member: Counter[str] = Counter({m: int(n) for m, n in counted.tuples()})
+        per_member: Counter[str] = Counter({m: int(n) for m, n in counted})
         to_alert = [str(r) for r in await self._session.scalars(
             _TO_ALERT, {"today": today})]
         older = await self._assemble((await self._session.execute(_WITHOUT_DATES)).all())
@@ -310,6 +310,9 @@ _SIGNALS_OF = (sa.select(signals).where(signals.c.trajectory_id == sa.bindparam(
                .order_by(signals.c.seq))
 _SAVE = sa.update(trajectories).where(trajectories.c.trajectory_id == sa.bindparam("target"))
 
+# Every IntakeSubmitted (a return to homelessness is found among them).
+_REMEMBER_INTAKE = insert(intakes).on_conflict_do_nothing().returning(intakes.c.case_id)
+
 
 def signal_from_row(row: Row) -> Signal:
     return Signal(
@@ -327,12 +330,9 @@ class SqlIntakeLog:
         self._session = session
 
     async def remember(self, intake: SeenIntake) -> bool:
-        inserted = await self._session.execute(
-            insert(intakes).values(
-                case_id=uuid.UUID(intake.case_id), client_ref=intake.client_ref,
-                member_id=intake.member_id, submitted_on=intake.submitted_on,
-            ).on_conflict_do_nothing().returning(intakes.c.case_id)
-        )
+        inserted = await self._session.execute(_REMEMBER_INTAKE, {
+            "case_id": uuid.UUID(intake.case_id), "client_ref": intake.client_ref,
+            "member_id": intake.member_id, "submitted_on": intake.submitted_on})
         return inserted.first() is not None
 
     async def of_clients(self, client_refs: Collection[str]) -> Sequence[SeenIntake]:

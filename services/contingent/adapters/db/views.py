@@ -65,7 +65,7 @@ async def delivered_by_corporation(session: AsyncSession, year: int) -> dict[str
         .where(ledger.c.year == year, ledger.c.kind == "consumed",
                ledger.c.corporation_id.is_not(None))
         .group_by(ledger.c.corporation_id))
-    return {corporation: count for corporation, count in rows.tuples()}
+    return {corporation: count for corporation, count in rows}
 
 
 async def years(session: AsyncSession) -> Sequence[sa.Row[Any]]:

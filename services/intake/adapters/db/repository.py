@@ -102,7 +102,7 @@ class SqlIntakeRepository:
             sa.select(intakes.c.member_id, sa.func.count())
             .where(intakes.c.status == "submitted").group_by(intakes.c.member_id)
         )
-        return {member: count for member, count in rows.tuples()}
+        return {member: count for member, count in rows}
 
 
 class SqlAccessLog:

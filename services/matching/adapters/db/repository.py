@@ -369,7 +369,7 @@ async def pool_counts(session: AsyncSession, year: int) -> tuple[dict[str, int],
     rows = await session.execute(_POOL_COUNTS, {"year": year})
     waiting: dict[str, int] = {}
     proposed = 0
-    for status, member, n in rows.tuples():
+    for status, member, n in rows:
         if status == "waiting":
             waiting[member] = int(n)
         else:
