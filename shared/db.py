@@ -16,7 +16,7 @@ project needs SQLAlchemy 2.1 (`tests/unit/shared/test_statements_are_cacheable.p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -73,6 +73,14 @@ def _ping_once(dbapi_connection: Any) -> bool:
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]
     return async_sessionmaker(engine, expire_on_commit=False)
 
+
+
+def one_of(column: sa.ColumnElement[Any], values: Iterable[Any]) -> sa.ColumnElement[bool]:
+    """`column IN (…)` over a fixed list, for a statement built once: one bind parameter per
+    value. `column.in_(list)` makes a single "expanding" parameter instead, which SQLAlchemy
+    renders into the SQL string again on every execution because the list might differ
+    (about 0.1 ms of CPU per execution here); a fixed list never does."""
+    return column.in_([sa.literal(value, column.type) for value in values])
 
 # Actions waiting for their transaction's commit, kept on the session. One listener for every
 # session, registered once: before, each unit of work registered its own (several units per

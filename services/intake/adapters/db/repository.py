@@ -13,6 +13,7 @@ from services.intake.adapters.db.records import intake_from, row_values
 from services.intake.adapters.db.tables import OPEN_STATUSES, audit_log, intakes
 from services.intake.application.ports import AccessEntry, AccessQuery, CaseFilter
 from services.intake.domain.intake import Intake
+from shared.db import one_of
 
 
 def _uuid(case_id: str) -> UUID | None:
@@ -29,7 +30,7 @@ _LOCK_CASE = _CASE.with_for_update()
 _LOCK_CLIENT = sa.select(sa.func.pg_advisory_xact_lock(
     sa.func.hashtext(sa.bindparam("lock", type_=sa.String))))
 _OPEN_CASE_OF = sa.select(intakes).where(
-    intakes.c.client_ref == sa.bindparam("client_ref"), intakes.c.status.in_(OPEN_STATUSES),
+    intakes.c.client_ref == sa.bindparam("client_ref"), one_of(intakes.c.status, OPEN_STATUSES),
 ).limit(1)
 _ADD = sa.insert(intakes).values(updated_at=sa.func.now())
 _SAVE = sa.update(intakes).where(intakes.c.case_id == sa.bindparam("case")).values(

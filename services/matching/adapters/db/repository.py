@@ -55,6 +55,7 @@ from services.matching.domain.proposal import (
     ProposalStatus,
     Tenancy,
 )
+from shared.db import one_of
 
 Row = Any  # a SQLAlchemy Row of one of the tables
 
@@ -201,7 +202,7 @@ async def lock_home(session: AsyncSession, home_id: uuid.UUID, *,
 
 _excluded = sa.select(sa.func.array_agg(matches.c.case_id)).where(
     matches.c.home_id == homes.c.home_id,
-    matches.c.status.in_(_ENDED_WITHOUT_TENANCY),
+    one_of(matches.c.status, _ENDED_WITHOUT_TENANCY),
 ).scalar_subquery().label("excluded")
 _home_and_excluded = sa.select(homes, _excluded).where(homes.c.home_id == sa.bindparam("home_id"))
 _LOCK_HOME = _home_and_excluded.with_for_update(of=homes)
@@ -241,7 +242,7 @@ async def get_match(session: AsyncSession, match_id: uuid.UUID, *,
 
 
 def _open_match(by: sa.ColumnElement[Any]) -> tuple[sa.Select[Any], sa.Select[Any]]:
-    query = sa.select(*MATCH_FIELDS).where(matches.c.status.in_(OPEN), by)
+    query = sa.select(*MATCH_FIELDS).where(one_of(matches.c.status, OPEN), by)
     return query, query.with_for_update()
 
 
@@ -379,6 +380,6 @@ async def pool_counts(session: AsyncSession, year: int) -> tuple[dict[str, int],
 
 _POOL_COUNTS = (
     sa.select(candidates.c.status, candidates.c.member_id, sa.func.count())
-    .where(candidates.c.status.in_(["waiting", "proposed"]),
+    .where(one_of(candidates.c.status, ["waiting", "proposed"]),
            _takes_part(candidates.c.member_id, sa.bindparam("year", type_=sa.Integer)))
     .group_by(candidates.c.status, candidates.c.member_id))
