@@ -5,7 +5,8 @@ A statement without one is compiled anew on every execution — SQLAlchemy repor
 key" — whatever care went into building it once. SQLAlchemy 2.0's PostgreSQL `INSERT … ON
 CONFLICT` had none (its ON CONFLICT clauses could not be cached): the inbox's claim of every
 event handled alone, matching's candidate, the contingent's allocation answer and aftercare's
-record of an intake were compiled each time, about 0.5–1 ms of CPU apiece.
+record of an intake were compiled each time: 0.55 against 0.23 ms of client CPU per
+execution of the inbox's claim (docs/benchmark.md, "Round twelve").
 """
 
 from __future__ import annotations
