@@ -2,7 +2,8 @@
 and Kafka: effects exactly once (also for an event twice in one batch, and for one another
 instance of the consumer handled meanwhile), a bad record rolled back alone and
 dead-lettered while the others are kept, transactions bounded in count and in time; records
-of types a service does not handle are skipped by their header without being parsed."""
+of types a service does not handle are skipped by their header without being parsed, and
+through a subscription never reach the framework at all."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 import anyio.to_thread
 import pytest
 import sqlalchemy as sa
+from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
@@ -26,7 +28,7 @@ from shared.events import Event
 from shared.events.base import envelope_for
 from shared.events.matching import HomeWithdrawn
 from shared.topics import dead_letter_topic
-from tests.support.kafka import find_records
+from tests.support.kafka import eventually, find_records
 
 pytestmark = pytest.mark.infra
 
@@ -262,3 +264,52 @@ async def test_records_reach_the_consumer_through_its_subscription_on_the_event_
         await subscribed.stop()
     assert await world.inbox_rows() == {"processed": 3}
     assert hops == []
+
+
+async def committed_on(bootstrap: str, group: str, topic: str) -> int:
+    """How many of `topic`'s records `group` has committed past, over its partitions."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    return sum(max(o.offset, 0) for tp, o in offsets.items() if tp.topic == topic)
+
+
+async def test_records_of_other_services_business_never_reach_the_framework_yet_are_committed(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through Kafka and the framework: a poll of nothing but records of types the service
+    has no handler for is committed by the poll itself, without a batch for the framework
+    to decode, pass through its middlewares and acknowledge; a record it handles still
+    arrives, alone."""
+    reached: list[str | None] = []
+    handle_batch = IdempotentConsumer.handle_batch
+
+    async def recorded(self: IdempotentConsumer, deliveries: Any) -> list[str]:
+        reached.extend(d.event_type for d in deliveries)
+        return await handle_batch(self, deliveries)
+
+    monkeypatch.setattr(IdempotentConsumer, "handle_batch", recorded)
+    topic = f"batchtest.{uuid.uuid4().hex[:12]}"
+    subscribed = KafkaBroker(world.bootstrap)
+    consumer = world.consumer(broker=subscribed)
+    consumer.subscribe([topic])
+    await subscribed.start()
+    try:
+        for _ in range(5):  # another service's business (a body that would not even parse)
+            await world.broker.publish(b"{not json", topic=topic,
+                                       headers={"event_type": "IntakeSubmitted"})
+
+        async def committed(count: int) -> bool:
+            return await committed_on(world.bootstrap, consumer.name, topic) == count
+
+        assert await eventually(lambda: committed(5), seconds=60)
+        assert reached == []
+        await world.broker.publish(delivery(2044, offset=0).raw, topic=topic,
+                                   headers={"event_type": "HomeWithdrawn"})
+        assert await eventually(lambda: committed(6), seconds=60)
+    finally:
+        await subscribed.stop()
+    assert reached == ["HomeWithdrawn"]
+    assert await world.effect_values() == [2044]
