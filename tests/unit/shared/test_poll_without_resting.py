@@ -24,7 +24,8 @@ _real_sleep = asyncio.sleep
 
 class IdleConsumer:
     """aiokafka's `getmany` as an idle consumer sees it: it waits its timeout, then returns
-    nothing (or returns at once, as when the consumer is stopping)."""
+    nothing (or returns at once, as when the consumer is stopping) — or the records given.
+    Its `commit` is counted, and fails when told to."""
 
     def __init__(self, *, early: bool = False, records: dict[Any, list[Any]] | None = None,
                  commit_fails: bool = False):
