@@ -113,10 +113,18 @@ def plumbing_router() -> APIRouter:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/admin/backlog")
-    async def backlog(request: Request) -> dict[str, int]:
-        """Events committed but not yet on Kafka (a simulator waits for 0 before moving on)."""
+    async def backlog(request: Request) -> dict[str, object]:
+        """Events committed but not yet on Kafka (a simulator waits for 0 before moving on),
+        and the consumer group with the event types it handles and those it passes over:
+        the latter are not committed at once, so a simulator waiting for the group to catch
+        up counts only the others."""
         runtime: ServiceRuntime = request.app.state.runtime
-        return {"outbox_pending": await runtime.outbox_pending()}
+        found: dict[str, object] = {"outbox_pending": await runtime.outbox_pending()}
+        if runtime.consumer is not None:
+            found["consumer_group"] = runtime.consumer.name
+            found["handles"] = sorted(runtime.consumer.handles)
+            found["passes_over"] = sorted(runtime.consumer.passes_over)
+        return found
 
     @router.get("/admin/clock")
     async def get_clock(request: Request) -> dict[str, datetime]:

@@ -36,6 +36,7 @@ the logs and in the metrics.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import contextvars
 import json
@@ -58,6 +59,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 
 from shared.auth import mint_token
+from shared.consumer import record_header
 from shared.settings import ServiceSettings
 from shared.topics import ALL_EVENT_TOPICS, SERVICES
 from transferpunt.http_client import HttpClient, HttpError, NotSent, Reply, TransportError
@@ -643,6 +645,18 @@ class Api:
         counts = await asyncio.gather(*(one(s) for s in SERVICES))
         return dict(zip(SERVICES, counts, strict=True))
 
+    async def passed_over(self) -> dict[str, frozenset[str] | None]:
+        """Per consumer group, the event types it passes over without committing at once
+        (`GET /admin/backlog`); None for a service that does not say (every record counts)."""
+        async def one(service: str) -> frozenset[str] | None:
+            r = await self.call("GET", service, "/admin/backlog")
+            r.raise_for_status()
+            types = r.json().get("passes_over")
+            return frozenset(types) if isinstance(types, list) else None
+
+        found = await asyncio.gather(*(one(s) for s in SERVICES))
+        return dict(zip(CONSUMER_GROUPS, found, strict=True))
+
     async def metrics_text(self) -> dict[str, str]:
         async def one(service: str) -> str:
             try:
@@ -684,8 +698,39 @@ async def topic_partitions(admin: AIOKafkaAdminClient,
                   if not t["error_code"] for p in t["partitions"])
 
 
+@dataclass
+class PartitionRead:
+    """What the simulator's reader has read of one partition: the offsets from `start` up
+    to `to`, with each record's `event_type` header."""
+
+    start: int
+    to: int
+    offsets: list[int] = field(default_factory=list)
+    types: list[str | None] = field(default_factory=list)
+
+
+def records_owed(read: PartitionRead, done: int, end: int,
+                 passes_over: frozenset[str] | None) -> tuple[int, int]:
+    """Of the records in `[done, end)` of a partition, which a consumer group that has
+    committed `done` may still have to handle: those the reader has seen and the group
+    handles, and those the reader has not seen (whatever they are). Records of a type the
+    group passes over do not count: it commits past them only later
+    (`shared.consumer.poll_without_resting`), and nothing waits on them. Every record
+    counts as seen and owed when the group does not say what it passes over."""
+    if done >= end:
+        return 0, 0
+    if passes_over is None:
+        return end - done, 0
+    unseen = max(0, min(end, read.start) - done) + max(0, end - max(done, read.to))
+    first = bisect.bisect_left(read.offsets, done)
+    last = bisect.bisect_left(read.offsets, min(end, read.to))
+    return sum(1 for kind in read.types[first:last] if kind not in passes_over), unseen
+
+
 class Kafka:
-    """Reads every event topic from where the run began, and measures consumer lag."""
+    """Reads every event topic from where the run began, and measures consumer lag: the
+    records a group has yet to handle and commit (`records_owed`). Records are read when
+    the lag depends on them, and for `read_until`: a few fetches a day, not one a record."""
 
     def __init__(self, bootstrap: str) -> None:
         self.bootstrap = bootstrap
@@ -697,7 +742,12 @@ class Kafka:
         self.partitions: list[TopicPartition] = []
         self.assigned: dict[str, list[TopicPartition]] = {}
         self.start_offsets: dict[TopicPartition, int] = {}
+        # Per group, the event types it passes over (see `Api.passed_over`); until known,
+        # every record counts.
+        self.passes_over: dict[str, frozenset[str] | None] | None = None
         self._coordinators: dict[str, int] = {}
+        self._read: dict[TopicPartition, PartitionRead] = {}
+        self._unread: list[Tracked] = []  # read, not yet handed out by `read_until`
 
     async def start(self, wait_for_groups: float = 120.0) -> None:
         await self.consumer.start()
@@ -710,6 +760,7 @@ class Kafka:
         self.start_offsets = await self.consumer.end_offsets(self.partitions)
         for tp, offset in self.start_offsets.items():
             self.consumer.seek(tp, offset)
+            self._read[tp] = PartitionRead(start=offset, to=offset)
         await self._resolve_groups(wait_for_groups)
 
     async def stop(self) -> None:
@@ -750,40 +801,60 @@ class Kafka:
         return dict(await self.offsets.end_offsets(self.partitions))
 
     async def lag(self, ends: Mapping[TopicPartition, int]) -> dict[str, int]:
-        """Per consumer group: messages on its partitions it has not committed yet."""
+        """Per consumer group: records on its partitions up to `ends` it has yet to handle
+        and commit. Reads the records it has not seen only when they decide it: when no
+        group is known to be behind on a record it handles."""
+        committed = dict(zip(CONSUMER_GROUPS, await asyncio.gather(*(
+            self.admin.list_consumer_group_offsets(
+                g, group_coordinator_id=self._coordinators[g]) for g in CONSUMER_GROUPS)),
+            strict=True))
+        owed = self._owed(committed, ends)
+        if not any(seen for seen, _ in owed.values()) and any(u for _, u in owed.values()):
+            await self._read_up_to(ends)
+            owed = self._owed(committed, ends)
+        return {group: seen + unseen for group, (seen, unseen) in owed.items()}
 
-        async def one(group: str) -> int:
-            committed = await self.admin.list_consumer_group_offsets(
-                group, group_coordinator_id=self._coordinators[group])
-            total = 0
+    def _owed(self, committed: Mapping[str, Mapping[TopicPartition, Any]],
+              ends: Mapping[TopicPartition, int]) -> dict[str, tuple[int, int]]:
+        found: dict[str, tuple[int, int]] = {}
+        for group in CONSUMER_GROUPS:
+            passes_over = (self.passes_over or {}).get(group)
+            seen = unseen = 0
             for tp in self.assigned[group]:
-                done = committed[tp].offset if tp in committed else 0
-                total += max(0, ends.get(tp, 0) - max(done, 0))
-            return total
-
-        lags = await asyncio.gather(*(one(g) for g in CONSUMER_GROUPS))
-        return dict(zip(CONSUMER_GROUPS, lags, strict=True))
+                done = committed[group][tp].offset if tp in committed[group] else 0
+                read = self._read.get(tp) or PartitionRead(start=0, to=0)
+                owed = records_owed(read, max(done, 0), ends.get(tp, 0), passes_over)
+                seen, unseen = seen + owed[0], unseen + owed[1]
+            found[group] = (seen, unseen)
+        return found
 
     async def read_until(self, ends: Mapping[TopicPartition, int]) -> list[Tracked]:
-        """Every event up to `ends`, in offset order per partition."""
+        """Every event up to `ends` not handed out before, in offset order per partition."""
+        await self._read_up_to(ends)
         found: list[Tracked] = []
-        while await self._behind(ends):
+        later: list[Tracked] = []
+        for event in self._unread:
+            end = ends.get(TopicPartition(event.topic, event.partition))
+            (found if end is not None and event.offset < end else later).append(event)
+        self._unread = later
+        return found
+
+    async def _read_up_to(self, ends: Mapping[TopicPartition, int]) -> None:
+        while any(self._read[tp].to < end for tp, end in ends.items() if tp in self._read):
             batch = await self.consumer.getmany(timeout_ms=200)
             for tp, records in batch.items():
+                read = self._read[tp]
                 for rec in records:
+                    read.offsets.append(rec.offset)
+                    read.types.append(record_header(rec, "event_type"))
                     try:
                         envelope = json.loads(rec.value)
                     except (ValueError, TypeError):
                         continue
                     if isinstance(envelope, dict) and "type" in envelope:
-                        found.append(Tracked(tp.topic, tp.partition, rec.offset, envelope))
-        return found
-
-    async def _behind(self, ends: Mapping[TopicPartition, int]) -> bool:
-        for tp, end in ends.items():
-            if await self.consumer.position(tp) < end:
-                return True
-        return False
+                        self._unread.append(Tracked(tp.topic, tp.partition, rec.offset,
+                                                    envelope))
+                read.to = max(read.to, await self.consumer.position(tp))
 
 
 @dataclass
@@ -807,6 +878,8 @@ async def settle(api: Api, kafka: Kafka, stats: Quiet, *, within: float = 120.0,
     """
     began = last_move = walltime.monotonic()
     seen: tuple[object, ...] = ()
+    if kafka.passes_over is None:
+        kafka.passes_over = await api.passed_over()
     while True:
         stats.checks += 1
         ends = await kafka.end_offsets()

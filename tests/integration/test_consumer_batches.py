@@ -280,9 +280,9 @@ async def committed_on(bootstrap: str, group: str, topic: str) -> int:
 async def test_records_of_other_services_business_never_reach_the_framework_yet_are_committed(
         world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """Through Kafka and the framework: a poll of nothing but records of types the service
-    has no handler for is committed by the poll itself, without a batch for the framework
-    to decode, pass through its middlewares and acknowledge; a record it handles still
-    arrives, alone."""
+    has no handler for is committed by the poll itself (half a second later), without a
+    batch for the framework to decode, pass through its middlewares and acknowledge; a
+    record it handles still arrives, alone."""
     reached: list[str | None] = []
     handle_batch = IdempotentConsumer.handle_batch
 

@@ -106,6 +106,11 @@ async def test_an_intake_accepted_without_kafka_is_published_when_kafka_arrives(
             case_id = r.json()["case_id"]
             backlog = (await http.get(f"{intake.url}/admin/backlog")).json()
             assert backlog["outbox_pending"] >= 1
+            # what a simulator needs to know to wait for the consumer group to catch up
+            assert backlog["consumer_group"] == "intake-consumer"
+            assert "MatchProposed" in backlog["handles"]
+            assert "HomeOffered" in backlog["passes_over"]
+            assert not set(backlog["handles"]) & set(backlog["passes_over"])
             assert intake.pid() is not None, "the service died without Kafka"
 
             broker = KafkaBroker(state_dir=tmp_path / "late-kafka", port=kafka_port,

@@ -1,7 +1,8 @@
 """The consumers' poll: an idle poll waits for a record and polls again at once, instead of
 FastStream's rest after every empty poll, during which a record that arrives waits unseen
 (up to `batch_timeout_ms` more at every hop of the chain). Records of other services'
-business never reach the framework: a poll of nothing else is committed by the poll."""
+business never reach the framework, and a poll of nothing else is committed by the poll
+only some time later (unless the framework has committed past it first)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from prometheus_client import REGISTRY
 
 from shared.consumer import IdempotentConsumer, poll_without_resting
 from shared.db import inbox_table
+from shared.events import known_types
 
 _real_sleep = asyncio.sleep
 
@@ -127,25 +129,50 @@ def passes_over_skips(record: Any) -> bool:
     return str(record).startswith("skip")
 
 
-async def test_a_poll_of_nothing_but_records_passed_over_is_committed_by_the_poll(
+async def test_a_poll_of_nothing_but_records_passed_over_is_not_committed_at_once(
         rests: list[float]) -> None:
     subscriber = batch_subscriber(50)
-    poll_without_resting(subscriber, passes_over=passes_over_skips)
+    poll_without_resting(subscriber, passes_over=passes_over_skips,
+                         commit_passed_over_after=60)
     consumer = IdleConsumer(records={"tp0": ["skip1", "skip2"], "tp1": ["skip3"]})
 
     assert await subscriber.get_msg(consumer) == ()  # the framework gets nothing to handle
-    assert consumer.commits == 1  # …so the poll commits past them itself
+    assert await subscriber.get_msg(consumer) == ()
+    assert consumer.commits == 0  # a commit costs the broker a write: later, or never
     assert rests == []
+
+
+async def test_the_poll_commits_past_records_passed_over_once_the_time_has_come(
+        rests: list[float]) -> None:
+    """Counted from the first poll left uncommitted; an idle poll's wait counts too, so an
+    idle consumer's committed offsets catch up within that time and one poll's wait."""
+    subscriber = batch_subscriber(50)
+    poll_without_resting(subscriber, passes_over=passes_over_skips,
+                         commit_passed_over_after=0.04)
+    consumer = IdleConsumer(records={"tp0": ["skip1", "skip2"]})
+
+    assert await subscriber.get_msg(consumer) == ()
+    assert consumer.commits == 0
+    consumer.records = {}
+    assert await subscriber.get_msg(consumer) == ()  # waited 50 ms for a record: time's up
+    assert consumer.commits == 1
+    assert await subscriber.get_msg(consumer) == ()
+    assert consumer.commits == 1  # once
 
 
 async def test_records_to_handle_go_on_without_the_others_for_the_framework_to_commit(
         rests: list[float]) -> None:
     subscriber = batch_subscriber(50)
-    poll_without_resting(subscriber, passes_over=passes_over_skips)
-    consumer = IdleConsumer(records={"tp0": ["skip1", "r1", "skip2"], "tp1": ["r2"]})
+    poll_without_resting(subscriber, passes_over=passes_over_skips,
+                         commit_passed_over_after=0.04)
+    consumer = IdleConsumer(records={"tp0": ["skip0"]})
+    assert await subscriber.get_msg(consumer) == ()
+    consumer.records = {"tp0": ["skip1", "r1", "skip2"], "tp1": ["r2"]}
 
     assert await subscriber.get_msg(consumer) == ("r1", "r2")
-    assert consumer.commits == 0  # the framework's acknowledgement commits past all four
+    consumer.records = {}
+    assert await subscriber.get_msg(consumer) == ()  # after the time: nothing left to commit
+    assert consumer.commits == 0  # the framework's acknowledgement commits past all five
 
 
 async def test_a_failed_commit_past_records_passed_over_is_not_raised(
@@ -153,7 +180,8 @@ async def test_a_failed_commit_past_records_passed_over_is_not_raised(
     """Raised, the framework would log an error and pause the subscriber for seconds; the
     next commit covers these records anyway."""
     subscriber = batch_subscriber(50)
-    poll_without_resting(subscriber, passes_over=passes_over_skips)
+    poll_without_resting(subscriber, passes_over=passes_over_skips,
+                         commit_passed_over_after=0)
     consumer = IdleConsumer(records={"tp0": ["skip1"]}, commit_fails=True)
 
     assert await subscriber.get_msg(consumer) == ()
@@ -185,3 +213,19 @@ async def test_a_consumer_passes_over_only_known_types_it_has_no_handler_for(
     assert await subscriber.get_msg(IdleConsumer(records={"tp0": [others, others]})) == ()
     # still counted, as when the consumer skipped them itself
     assert REGISTRY.get_sample_value("transferpunt_events_consumed_total", labels) == before + 3
+
+
+def test_a_consumer_says_which_types_it_passes_over() -> None:
+    """What `GET /admin/backlog` reports, for whoever waits for the group to catch up."""
+    unused: Any = None
+
+    async def handler(*_: Any) -> None:
+        raise AssertionError("not called")
+
+    consumer = IdempotentConsumer(service="test", session_factory=unused,
+                                  inbox=inbox_table(sa.MetaData()),
+                                  handlers={"HomeWithdrawn": handler},
+                                  broker=KafkaBroker("127.0.0.1:1"))
+    assert consumer.handles == {"HomeWithdrawn"}
+    assert "IntakeSubmitted" in consumer.passes_over
+    assert consumer.passes_over == known_types() - {"HomeWithdrawn"}
