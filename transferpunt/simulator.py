@@ -636,26 +636,28 @@ class Api:
         r.raise_for_status()
         return datetime.fromisoformat(r.json()["now"])
 
-    async def outbox_pending(self) -> dict[str, int]:
-        async def one(service: str) -> int:
+    async def backlogs(self) -> dict[str, dict[str, Any]]:
+        """Every service's `GET /admin/backlog`."""
+        async def one(service: str) -> dict[str, Any]:
             r = await self.call("GET", service, "/admin/backlog")
             r.raise_for_status()
-            return int(r.json()["outbox_pending"])
-
-        counts = await asyncio.gather(*(one(s) for s in SERVICES))
-        return dict(zip(SERVICES, counts, strict=True))
-
-    async def passed_over(self) -> dict[str, frozenset[str] | None]:
-        """Per consumer group, the event types it passes over without committing at once
-        (`GET /admin/backlog`); None for a service that does not say (every record counts)."""
-        async def one(service: str) -> frozenset[str] | None:
-            r = await self.call("GET", service, "/admin/backlog")
-            r.raise_for_status()
-            types = r.json().get("passes_over")
-            return frozenset(types) if isinstance(types, list) else None
+            return dict(r.json())
 
         found = await asyncio.gather(*(one(s) for s in SERVICES))
-        return dict(zip(CONSUMER_GROUPS, found, strict=True))
+        return dict(zip(SERVICES, found, strict=True))
+
+    async def outbox_pending(self) -> dict[str, int]:
+        return {s: int(b["outbox_pending"]) for s, b in (await self.backlogs()).items()}
+
+    async def passed_over(self) -> dict[str, frozenset[str] | None]:
+        """Per consumer group, the event types it passes over without committing at once;
+        None for a service that does not say (every record counts)."""
+        found: dict[str, frozenset[str] | None] = {}
+        backlogs = await self.backlogs()
+        for service, group in zip(SERVICES, CONSUMER_GROUPS, strict=True):
+            types = backlogs[service].get("passes_over")
+            found[group] = frozenset(types) if isinstance(types, list) else None
+        return found
 
     async def metrics_text(self) -> dict[str, str]:
         async def one(service: str) -> str:
