@@ -1,5 +1,5 @@
 """The one idempotent consumer every service uses: parse → upcast → inbox → handle → outbox →
-commit → ack, with bounded retries and a dead-letter topic.
+ack, with bounded retries and a dead-letter topic; offsets committed lazily (`Progress`).
 
 - The records a poll returns are handled in order, those a service handles several to a
   transaction (up to `max_per_transaction`, and no more than fit in `transaction_seconds`):
@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka.message import KafkaAckableMessage
 from prometheus_client import Histogram
 from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import ARRAY, insert
@@ -159,7 +160,8 @@ class IdempotentConsumer:
         inbox: sa.Table, handlers: Mapping[str, Handler], broker: KafkaBroker,
         max_attempts: int = 3, max_bytes: int = 1_000_000, retry_delay: float = 0.05,
         max_per_transaction: int = 50, transaction_seconds: float = 0.02,
-        transaction_key: TransactionKey | None = None,
+        transaction_key: TransactionKey | None = None, commit_after: float = 0.5,
+        on_finished: Callable[[], None] | None = None,
     ) -> None:
         self.service = service
         self.name = f"{service}-consumer"
@@ -176,20 +178,22 @@ class IdempotentConsumer:
         # no pool lock, never share a transaction with events that take it after them).
         self._transaction_key = transaction_key
         self._statements = _InboxStatements(inbox, self.name)
+        self._progress: list[Progress] = []  # one per subscriber (lane)
+        self._commit_after = commit_after
+        self._on_finished = on_finished
 
     def subscribe(self, topics: list[str], *, max_records: int = 200,
                   poll_wait_ms: int = 100) -> None:
         """Register the Kafka subscriber: batches of up to `max_records`, handled in partition
-        order (see `handle_batch`), and one offset commit for the batch once every record in
-        it is done.
+        order (see `handle_batch`), and committed to Kafka some time after every record in
+        them is done (see `Progress`).
 
-        One commit per batch instead of per message: a commit is a round trip to the
-        broker, paid before the next message could start. Exactly-once effects do not
-        depend on it — the inbox does: when a record fails transiently the batch is not
-        committed and every partition in it is rewound to the batch's first record (the
-        framework's nack), so the records already done come again and are recognised as
-        duplicates. `poll_wait_ms`: how long an idle poll waits for a record (it returns
-        the moment one arrives; see `poll_without_resting`)."""
+        Exactly-once effects do not depend on the committed offset — the inbox does: when a
+        record fails transiently the batch is not finished and every partition in it is
+        rewound to the batch's first record (the framework's nack), so the records already
+        done come again and are recognised as duplicates. `poll_wait_ms`: how long an idle
+        poll waits for a record (it returns the moment one arrives; see
+        `poll_without_resting`)."""
 
         async def on_batch(deliveries: Any) -> None:
             # Only the body, already turned into deliveries by the decoder: a parameter the
@@ -209,7 +213,18 @@ class IdempotentConsumer:
             batch_timeout_ms=poll_wait_ms,
         )
         subscriber(on_batch)
-        poll_without_resting(subscriber, passes_over=self._passes_over)
+        self._progress.append(poll_without_resting(
+            subscriber, passes_over=self._passes_over, commit_after=self._commit_after,
+            on_finished=self._on_finished))
+
+    async def positions(self) -> dict[str, dict[int, int]]:
+        """Per topic and partition this service is assigned, the offset of the first record
+        it has not finished (see `Progress.positions`)."""
+        found: dict[str, dict[int, int]] = {}
+        for progress in self._progress:
+            for tp, offset in (await progress.positions()).items():
+                found.setdefault(tp.topic, {})[tp.partition] = offset
+        return found
 
     @property
     def handles(self) -> frozenset[str]:
@@ -219,7 +234,7 @@ class IdempotentConsumer:
     @property
     def passes_over(self) -> frozenset[str]:
         """The event types it passes over in the poll, unread (see `_ignores`): a record
-        whose `event_type` header names one of these is never parsed nor committed at once."""
+        whose `event_type` header names one of these is never parsed."""
         return known_types() - self._handlers.keys()
 
     async def handle(self, delivery: Delivery) -> str:
@@ -433,10 +448,117 @@ async def _deliveries(message: KafkaMessage) -> list[Delivery]:
             for record in (records if isinstance(records, tuple) else (records,))]
 
 
+class Progress:
+    """How far one subscriber has come, and when it commits that to Kafka.
+
+    `done`: per partition, the offset of the first record the subscriber has not finished.
+    Every record before it was handled, its transaction committed in PostgreSQL, or passed
+    over (`poll_without_resting`). The service reports it in `GET /admin/backlog`
+    (`IdempotentConsumer.positions`), and a simulator waiting for quiescence reads it
+    there, not from the group's committed offsets.
+
+    Committing to Kafka is lazy: the first finished record starts a clock, and
+    `commit_after` seconds later the next poll commits `done` (what is finished, never what
+    a poll has merely returned). A commit is a round trip and a write to the broker's
+    offsets log, once per batch at first; nothing but the committed offsets themselves
+    depends on it, since the inbox, not the offset, keeps effects exactly-once. Should the
+    service stop before a commit, the next consumer of the group reads up to
+    `commit_after` seconds of records again: the inbox knows those it handled, and those
+    passed over are passed over again. An operator's lag panel, the fault suite and
+    `transferpunt load` read committed offsets and see a group catch up within
+    `commit_after` and one poll's wait.
+    """
+
+    def __init__(self, commit_after: float,
+                 on_finished: Callable[[], None] | None = None) -> None:
+        self.commit_after = commit_after
+        self._on_finished = on_finished  # wakes whoever waits for the service to catch up
+        self.done: dict[Any, int] = {}
+        self._in_flight: dict[Any, int] = {}  # where the batch with the framework reaches
+        self._committed: dict[Any, int] = {}
+        self._since: float | None = None  # when the first finished record went uncommitted
+        self._consumer: Any = None
+
+    def polling(self, consumer: Any) -> None:
+        self._consumer = consumer
+
+    def polled(self, batches: Mapping[Any, Sequence[Any]]) -> dict[Any, int]:
+        """Where this poll's records reach, per partition. A partition's first poll since
+        the subscriber started begins where it has come: nothing before that is owed."""
+        for tp, records in batches.items():
+            self.done.setdefault(tp, records[0].offset)
+        return {tp: records[-1].offset + 1 for tp, records in batches.items()}
+
+    def finished(self, reached: Mapping[Any, int]) -> None:
+        for tp, offset in reached.items():
+            # Never back: records read again (a new consumer starting from the committed
+            # offset, which trails) were finished before.
+            self.done[tp] = max(offset, self.done.get(tp, offset))
+        if self._since is None:
+            self._since = time.monotonic()
+        if self._on_finished is not None:
+            self._on_finished()
+
+    def handed_over(self, reached: Mapping[Any, int]) -> None:
+        """A batch went to the framework: finished when it acknowledges, not before."""
+        self._in_flight = dict(reached)
+
+    def acknowledged(self) -> None:
+        self.finished(self._in_flight)
+        self._in_flight = {}
+
+    def rewound(self) -> None:
+        """The framework's nack: the batch's partitions go back to its first records."""
+        self._in_flight = {}
+
+    async def positions(self) -> dict[Any, int]:
+        """Per partition the subscriber is assigned now, the first record it has not
+        finished: `done`, or for a partition it has not read from since it started, the
+        consumer's position there (where a previous consumer of the group left off)."""
+        consumer = self._consumer
+        if consumer is None:
+            return {}
+        found: dict[Any, int] = {}
+        for tp in consumer.assignment():
+            if tp in self.done:
+                found[tp] = self.done[tp]
+                continue
+            try:  # at once, unless the position is being reset: then leave it out
+                found[tp] = await asyncio.wait_for(consumer.position(tp), timeout=0.1)
+            except (KafkaError, TimeoutError):
+                continue
+        return found
+
+    async def commit_if_due(self, consumer: Any) -> None:
+        now = time.monotonic()
+        if self._since is None or now - self._since < self.commit_after:
+            return
+        self._since = None
+        assigned = consumer.assignment()
+        offsets = {tp: offset for tp, offset in self.done.items()
+                   if tp in assigned and self._committed.get(tp) != offset}
+        if not offsets:
+            return
+        try:
+            await consumer.commit(offsets)
+        except KafkaError as exc:
+            # A rebalance or the broker away: nothing is lost, the next commit covers these
+            # records, or whoever holds the partition next reads them again. Raised, the
+            # framework would log an error and pause the subscriber for seconds.
+            log.info("committing the consumer's progress failed (%s); trying again later",
+                     type(exc).__name__)
+            self._since = now
+        else:
+            self._committed.update(offsets)
+
+
 def poll_without_resting(subscriber: Any,
                          passes_over: Callable[[Any], bool] | None = None,
-                         commit_passed_over_after: float = 0.5) -> None:
-    """Replace the batch subscriber's poll (FastStream's `BatchSubscriber.get_msg`).
+                         commit_after: float = 0.5,
+                         on_finished: Callable[[], None] | None = None) -> Progress:
+    """Replace the batch subscriber's poll (FastStream's `BatchSubscriber.get_msg`) and its
+    acknowledgement (the message class its parser makes); returns the subscriber's
+    `Progress`.
 
     FastStream sleeps `batch_timeout_ms` after every empty poll, deaf to a record that
     arrives meanwhile: with the 10-ms poll this project used, a record reaching an idle
@@ -453,56 +575,52 @@ def poll_without_resting(subscriber: Any,
     matching's for its TenancyStarted), and handing the framework a batch to decode, run
     through its middlewares and acknowledge cost nearly a third of what such a record costs
     the consumer (measured at 10 records a second: 1.9 against 1.3 ms of CPU per record
-    passed over). A poll with records to handle goes to the framework without the others,
-    and its acknowledgement commits past all of them. A poll of nothing but such records is
-    not committed at once: a commit is a round trip and a write to the broker's offsets log,
-    and nothing depends on it but the committed offsets themselves (measured at 10 records
-    a second: 0.79 against 1.34 ms of the consumer's CPU per record passed over, and 1.5
-    against 2.5 ms of the broker's). They are committed `commit_passed_over_after` seconds
-    later at the latest (checked at every poll, so an idle consumer commits within that
-    plus one poll's wait), unless the framework has committed past them first. So an
-    operator's lag panel and the fault suite's reconciliation still see the group catch up
-    within a second; the simulator's quiescence does not wait for it, as it counts only
-    records a group handles (`GET /admin/backlog` names them). Should the consumer stop
-    first, the next one reads them again and passes over them again. FastStream's own
-    messaging metrics count only what reaches it;
+    passed over). A poll with records to handle goes to the framework without the others;
+    a poll of nothing else is finished at once.
+
+    Nothing is committed at once, neither a poll passed over nor the framework's
+    acknowledgement of a batch: the poll commits what is finished `commit_after` seconds
+    later (see `Progress`). FastStream's own messaging metrics count only what reaches it;
     `transferpunt_events_consumed_total{outcome="ignored"}` counts the rest.
     """
     wait_ms, max_records = subscriber.batch_timeout_ms, subscriber.max_records
-    uncommitted_since: float | None = None  # the first poll passed over since a commit
+    progress = Progress(commit_after, on_finished)
+
+    class AcknowledgedLater(KafkaAckableMessage):
+        """The batch message FastStream acknowledges: `ack` marks the batch finished
+        instead of committing it at once; `nack` rewinds it, as before."""
+
+        async def ack(self) -> None:
+            if not self.committed:
+                progress.acknowledged()
+            await KafkaMessage.ack(self)  # the framework's own bookkeeping, no commit
+
+        async def nack(self) -> None:
+            if not self.committed:
+                progress.rewound()
+            await super().nack()
+
+    if subscriber.parser.msg_class is not KafkaAckableMessage:
+        raise ValueError("the subscriber must acknowledge after handling (not ACK_FIRST)")
+    subscriber.parser.msg_class = AcknowledgedLater
 
     async def get_msg(consumer: Any) -> tuple[Any, ...]:
-        nonlocal uncommitted_since
+        progress.polling(consumer)
+        await progress.commit_if_due(consumer)
         began = time.monotonic()
         batches = await consumer.getmany(timeout_ms=wait_ms, max_records=max_records)
         if batches:
+            reached = progress.polled(batches)
             records = tuple(record for records in batches.values() for record in records)
-            if passes_over is None:
-                return records
-            kept = tuple(record for record in records if not passes_over(record))
+            kept = (records if passes_over is None
+                    else tuple(record for record in records if not passes_over(record)))
             if kept:
-                uncommitted_since = None  # the acknowledgement commits past them all
+                progress.handed_over(reached)
                 return kept
-            if uncommitted_since is None:
-                uncommitted_since = began
+            progress.finished(reached)
         elif time.monotonic() - began < wait_ms / 2000:
             await asyncio.sleep(wait_ms / 1000)
-        if (uncommitted_since is not None
-                and time.monotonic() - uncommitted_since >= commit_passed_over_after):
-            uncommitted_since = None
-            await _commit_passed_over(consumer)
         return ()
 
     subscriber.get_msg = get_msg
-
-
-async def _commit_passed_over(consumer: Any) -> None:
-    """Commit the positions past a poll of records passed over. Should it fail (a rebalance,
-    the broker away), nothing is lost: the next commit covers them, or whoever holds the
-    partition next reads them again and passes over them again. Raising here would make
-    the framework log an error and pause the subscriber."""
-    try:
-        await consumer.commit()
-    except KafkaError as exc:
-        log.info("committing past records passed over failed (%s); the next commit covers "
-                 "them", type(exc).__name__)
+    return progress

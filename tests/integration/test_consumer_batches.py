@@ -44,7 +44,8 @@ class World:
     def consumer(self, *, fail_on: set[int] | frozenset[int] = frozenset(),
                  max_per_transaction: int = 50, transaction_seconds: float = 60.0,
                  takes: float = 0.0, transaction_key: TransactionKey | None = None,
-                 broker: KafkaBroker | None = None) -> IdempotentConsumer:
+                 broker: KafkaBroker | None = None,
+                 commit_after: float = 0.5) -> IdempotentConsumer:
         """A consumer whose HomeWithdrawn handler writes one effect row per event (the
         contingent year is the effect's value), takes `takes` seconds, and fails for the
         years in `fail_on`. (A minute per transaction by default: the count decides.)"""
@@ -62,7 +63,7 @@ class World:
             service=self.service, session_factory=self.sessions, inbox=self.inbox,
             handlers={"HomeWithdrawn": handler}, broker=broker or self.broker, retry_delay=0.0,
             max_per_transaction=max_per_transaction, transaction_seconds=transaction_seconds,
-            transaction_key=transaction_key)
+            transaction_key=transaction_key, commit_after=commit_after)
 
     async def effect_values(self) -> list[int]:
         async with self.sessions() as session:
@@ -313,3 +314,35 @@ async def test_records_of_other_services_business_never_reach_the_framework_yet_
         await subscribed.stop()
     assert reached == ["HomeWithdrawn"]
     assert await world.effect_values() == [2044]
+
+
+async def test_a_record_handled_is_reported_finished_at_once_and_committed_later(
+        world: World) -> None:
+    """Through Kafka and PostgreSQL: once a record's transaction is committed, the service
+    reports the partition's position past it (what `GET /admin/backlog` shows a simulator
+    waiting for quiescence), while the group's committed offset follows only after
+    `commit_after` — the broker is spared a commit per batch."""
+    topic = f"batchtest.{uuid.uuid4().hex[:12]}"
+    subscribed = KafkaBroker(world.bootstrap)
+    consumer = world.consumer(broker=subscribed, commit_after=4.0)
+    consumer.subscribe([topic])
+    await subscribed.start()
+    try:
+        await world.broker.publish(delivery(2051, offset=0).raw, topic=topic,
+                                   headers={"event_type": "HomeWithdrawn"})
+        await world.broker.publish(b"{}", topic=topic, headers={"event_type": "IntakeSubmitted"})
+
+        async def reported(count: int) -> bool:
+            return sum((await consumer.positions()).get(topic, {}).values()) == count
+
+        assert await eventually(lambda: reported(2), seconds=60)
+        assert await world.effect_values() == [2051]  # finished means done in PostgreSQL
+        assert await committed_on(world.bootstrap, consumer.name, topic) == 0  # not yet
+        assert await eventually(
+            lambda: _committed(world.bootstrap, consumer.name, topic, 2), seconds=30)
+    finally:
+        await subscribed.stop()
+
+
+async def _committed(bootstrap: str, group: str, topic: str, count: int) -> bool:
+    return await committed_on(bootstrap, group, topic) == count
