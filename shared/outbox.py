@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -68,8 +69,10 @@ class OutboxRelay:
     def __init__(
         self, engine: AsyncEngine, table: sa.Table, broker: KafkaBroker, service: str,
         channel: str, poll_seconds: float = 0.5, batch_size: int = 500,
+        on_published: Callable[[], None] | None = None,
     ) -> None:
         self._engine = engine
+        self._on_published = on_published  # wakes whoever waits for the outbox to empty
         self.table = table
         self._broker = broker
         self._service = service
@@ -150,4 +153,6 @@ class OutboxRelay:
             await conn.execute(self._mark_published, {"ids": [r.id for r in rows]})
             await conn.commit()
         OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
+        if self._on_published is not None:
+            self._on_published()
         return len(rows)

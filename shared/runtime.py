@@ -80,6 +80,23 @@ async def ensure_topics(bootstrap: str) -> None:
         await admin.close()
 
 
+class Moves:
+    """Wakes whoever waits for the service to catch up (`ServiceRuntime.backlog_caught_up`)
+    when its consumer finishes records or its relay publishes outbox rows. A waiter takes
+    the current `ticket` before it looks, so a move between its look and its wait is not
+    missed."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def ticket(self) -> asyncio.Event:
+        return self._event
+
+    def made(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+
 @dataclass
 class ServiceRuntime:
     service: str
@@ -92,6 +109,7 @@ class ServiceRuntime:
     relay: OutboxRelay
     migrations_dir: Path
     consumer: IdempotentConsumer | None = None
+    moves: Moves = field(default_factory=Moves)
     jobs: list[tuple[float, PeriodicJob]] = field(default_factory=list)
     started: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -154,6 +172,46 @@ class ServiceRuntime:
                 log.exception("%s: periodic job %s failed", self.service, job.__name__)
             await asyncio.sleep(seconds)
 
+    async def backlog(self, outbox: bool = True) -> dict[str, object]:
+        """What `GET /admin/backlog` answers: the consumer's positions first, then the
+        outbox (see there for why in that order)."""
+        found: dict[str, object] = {}
+        if self.consumer is not None:
+            found["consumer_group"] = self.consumer.name
+            found["positions"] = await self.consumer.positions()
+            found["handles"] = sorted(self.consumer.handles)
+            found["passes_over"] = sorted(self.consumer.passes_over)
+        if outbox:
+            found["outbox_pending"] = await self.outbox_pending()
+        return found
+
+    async def backlog_caught_up(self, ends: Mapping[str, Mapping[int, int]],
+                                within: float) -> dict[str, object]:
+        """`backlog()` once the consumer has finished every record before `ends` on the
+        partitions it is assigned and the outbox is empty — or after `within` seconds,
+        as it is then (`caught_up` says which). Looks again whenever the consumer finishes
+        records or the relay publishes, and every 50 ms besides (a relay in another replica
+        wakes nobody here); the outbox is counted only once the positions are there."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            ticket = self.moves.ticket()
+            found = await self.backlog(outbox=False)
+            positions = found.get("positions")
+            behind = isinstance(positions, dict) and any(
+                offset < ends.get(topic, {}).get(partition, 0)
+                for topic, offsets in positions.items() for partition, offset in offsets.items())
+            if not behind:
+                found["outbox_pending"] = await self.outbox_pending()
+                if found["outbox_pending"] == 0:
+                    return {**found, "caught_up": True}
+            left = deadline - loop.time()
+            if left <= 0:
+                found.setdefault("outbox_pending", await self.outbox_pending())
+                return {**found, "caught_up": False}
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ticket.wait(), timeout=min(left, 0.05))
+
     async def outbox_pending(self) -> int:
         table = self.relay.table
         # Autocommit: one count needs no BEGIN and no ROLLBACK around it (a simulator asks
@@ -205,12 +263,14 @@ def build_runtime(
         log_level=logging.DEBUG,  # one line per message is noise at INFO
     )
     outbox = Outbox(outbox_table, service, clock)
+    moves = Moves()
     relay = OutboxRelay(
-        engine, outbox_table, broker, service, outbox.channel, settings.outbox_poll_seconds
+        engine, outbox_table, broker, service, outbox.channel, settings.outbox_poll_seconds,
+        on_published=moves.made,
     )
     runtime = ServiceRuntime(
         service=service, settings=settings, clock=clock, engine=engine, sessions=sessions,
-        broker=broker, outbox=outbox, relay=relay, migrations_dir=migrations_dir,
+        broker=broker, outbox=outbox, relay=relay, migrations_dir=migrations_dir, moves=moves,
     )
     if handlers:
         runtime.consumer = IdempotentConsumer(
@@ -218,6 +278,7 @@ def build_runtime(
             handlers=handlers(outbox, clock),
             broker=broker, max_attempts=settings.consumer_max_attempts,
             max_bytes=settings.max_message_bytes, transaction_key=transaction_key,
+            on_finished=moves.made,
         )
         for lane in lanes or [subscribe_to or [
             events_topic(s) for s in ("intake", "matching", "contingent", "aftercare")

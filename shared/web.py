@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.auth import Principal, TokenVerifier, require_role
 from shared.clock import ManualClock
@@ -91,6 +91,11 @@ class ClockUpdate(BaseModel):
     now: AwareDatetime
 
 
+class BacklogWait(BaseModel):
+    ends: dict[str, dict[int, Annotated[int, Field(ge=0)]]]
+    within: float = Field(1.0, gt=0, le=10)
+
+
 def plumbing_router() -> APIRouter:
     router = APIRouter(tags=["operations"])
 
@@ -113,18 +118,26 @@ def plumbing_router() -> APIRouter:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/admin/backlog")
-    async def backlog(request: Request) -> dict[str, object]:
-        """Events committed but not yet on Kafka (a simulator waits for 0 before moving on),
-        and the consumer group with the event types it handles and those it passes over:
-        the latter are not committed at once, so a simulator waiting for the group to catch
-        up counts only the others."""
+    async def backlog(request: Request, outbox: bool = True) -> dict[str, object]:
+        """How far the service has come: its consumer group, per topic and partition the
+        offset of the first record it has not finished (`positions`: handled and committed
+        in PostgreSQL, or passed over; Kafka hears of it only later, see
+        `shared.consumer.Progress`), and then the events committed but not yet on Kafka
+        (`outbox_pending`). A simulator waits until every position reaches the end offsets
+        and every outbox is empty. In that order: a record finished before its position was
+        read has its events in the outbox, or already on Kafka. `?outbox=false` leaves the
+        outbox out (it is counted in PostgreSQL)."""
         runtime: ServiceRuntime = request.app.state.runtime
-        found: dict[str, object] = {"outbox_pending": await runtime.outbox_pending()}
-        if runtime.consumer is not None:
-            found["consumer_group"] = runtime.consumer.name
-            found["handles"] = sorted(runtime.consumer.handles)
-            found["passes_over"] = sorted(runtime.consumer.passes_over)
-        return found
+        return await runtime.backlog(outbox)
+
+    @router.post("/admin/backlog/wait")
+    async def backlog_caught_up(wait: BacklogWait, request: Request) -> dict[str, object]:
+        """`GET /admin/backlog`, answered once the consumer has finished every record before
+        `ends` (per topic and partition, the end offsets a waiter read) and the outbox is
+        empty, or after `within` seconds (`caught_up` says which): one request per wait
+        instead of one every few milliseconds."""
+        runtime: ServiceRuntime = request.app.state.runtime
+        return await runtime.backlog_caught_up(wait.ends, wait.within)
 
     @router.get("/admin/clock")
     async def get_clock(request: Request) -> dict[str, datetime]:

@@ -12,8 +12,8 @@ manual`):
         wait for the proposals that expire today to expire     (matching's periodic job)
         perform the day's actions in two lanes side by side (`LANES`): intakes,
             withdrawals, homes, decisions, tenancies — and signals, check-ins, closings
-        wait for quiescence: every outbox empty (GET /admin/backlog) and every consumer group
-            caught up (committed offsets == end offsets of the topics it is assigned)
+        wait for quiescence: every outbox empty and every consumer group caught up (the
+            positions its service reports == end offsets; both GET /admin/backlog)
         read the day's events from Kafka and plan the reactions (a proposal is decided in
             1–7 working days, a tenancy starts 1–4 weeks after acceptance, …)
 
@@ -36,7 +36,6 @@ the logs and in the metrics.
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
 import contextvars
 import json
@@ -59,7 +58,6 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 
 from shared.auth import mint_token
-from shared.consumer import record_header
 from shared.settings import ServiceSettings
 from shared.topics import ALL_EVENT_TOPICS, SERVICES
 from transferpunt.http_client import HttpClient, HttpError, NotSent, Reply, TransportError
@@ -636,28 +634,42 @@ class Api:
         r.raise_for_status()
         return datetime.fromisoformat(r.json()["now"])
 
-    async def backlogs(self) -> dict[str, dict[str, Any]]:
-        """Every service's `GET /admin/backlog`."""
+    async def backlogs(self, ends: Mapping[TopicPartition, int] | None = None,
+                       within: float = 1.0) -> dict[str, dict[str, Any]]:
+        """Every service's `GET /admin/backlog`; with `ends`, `POST /admin/backlog/wait`:
+        each answers once it has caught up with them and emptied its outbox, or after
+        `within` seconds."""
+        body: dict[str, Any] | None = None
+        if ends is not None:
+            by_topic: dict[str, dict[str, int]] = {}
+            for tp, end in ends.items():
+                by_topic.setdefault(tp.topic, {})[str(tp.partition)] = end
+            body = {"ends": by_topic, "within": within}
+
         async def one(service: str) -> dict[str, Any]:
-            r = await self.call("GET", service, "/admin/backlog")
+            if body is None:
+                r = await self.call("GET", service, "/admin/backlog")
+            else:
+                r = await self.call("POST", service, "/admin/backlog/wait", body=body)
             r.raise_for_status()
             return dict(r.json())
 
         found = await asyncio.gather(*(one(s) for s in SERVICES))
         return dict(zip(SERVICES, found, strict=True))
 
-    async def outbox_pending(self) -> dict[str, int]:
-        return {s: int(b["outbox_pending"]) for s, b in (await self.backlogs()).items()}
-
-    async def passed_over(self) -> dict[str, frozenset[str] | None]:
-        """Per consumer group, the event types it passes over without committing at once;
-        None for a service that does not say (every record counts)."""
-        found: dict[str, frozenset[str] | None] = {}
-        backlogs = await self.backlogs()
+    async def positions(self, ends: Mapping[TopicPartition, int] | None = None
+                        ) -> tuple[dict[str, dict[TopicPartition, int]], dict[str, int]]:
+        """Per consumer group the positions its service reports (per partition, the first
+        record it has not finished), and per service the events in its outbox not yet on
+        Kafka — with `ends`, once the services have caught up with them (`backlogs`)."""
+        backlogs = await self.backlogs(ends)
+        positions: dict[str, dict[TopicPartition, int]] = {}
         for service, group in zip(SERVICES, CONSUMER_GROUPS, strict=True):
-            types = backlogs[service].get("passes_over")
-            found[group] = frozenset(types) if isinstance(types, list) else None
-        return found
+            reported = backlogs[service].get("positions") or {}
+            positions[group] = {TopicPartition(topic, int(partition)): int(offset)
+                                for topic, offsets in reported.items()
+                                for partition, offset in offsets.items()}
+        return positions, {s: int(b["outbox_pending"]) for s, b in backlogs.items()}
 
     async def metrics_text(self) -> dict[str, str]:
         async def one(service: str) -> str:
@@ -700,39 +712,23 @@ async def topic_partitions(admin: AIOKafkaAdminClient,
                   if not t["error_code"] for p in t["partitions"])
 
 
-@dataclass
-class PartitionRead:
-    """What the simulator's reader has read of one partition: the offsets from `start` up
-    to `to`, with each record's `event_type` header."""
-
-    start: int
-    to: int
-    offsets: list[int] = field(default_factory=list)
-    types: list[str | None] = field(default_factory=list)
-
-
-def records_owed(read: PartitionRead, done: int, end: int,
-                 passes_over: frozenset[str] | None) -> tuple[int, int]:
-    """Of the records in `[done, end)` of a partition, which a consumer group that has
-    committed `done` may still have to handle: those the reader has seen and the group
-    handles, and those the reader has not seen (whatever they are). Records of a type the
-    group passes over do not count: it commits past them only later
-    (`shared.consumer.poll_without_resting`), and nothing waits on them. Every record
-    counts as seen and owed when the group does not say what it passes over."""
-    if done >= end:
-        return 0, 0
-    if passes_over is None:
-        return end - done, 0
-    unseen = max(0, min(end, read.start) - done) + max(0, end - max(done, read.to))
-    first = bisect.bisect_left(read.offsets, done)
-    last = bisect.bisect_left(read.offsets, min(end, read.to))
-    return sum(1 for kind in read.types[first:last] if kind not in passes_over), unseen
+def group_lag(assigned: Iterable[TopicPartition], ends: Mapping[TopicPartition, int],
+              reported: Mapping[TopicPartition, int],
+              committed: Mapping[TopicPartition, int]) -> int:
+    """Records on a group's partitions up to `ends` that it has not finished: counted from
+    the position its service reports, or else from its committed offset (a partition it has
+    not read from since it started). Committed offsets trail what is finished by up to half
+    a second (`shared.consumer.Progress`), so they decide only where nothing was reported."""
+    lag = 0
+    for tp in assigned:
+        done = reported.get(tp, committed.get(tp, 0))
+        lag += max(0, ends.get(tp, 0) - max(done, 0))
+    return lag
 
 
 class Kafka:
-    """Reads every event topic from where the run began, and measures consumer lag: the
-    records a group has yet to handle and commit (`records_owed`). Records are read when
-    the lag depends on them, and for `read_until`: a few fetches a day, not one a record."""
+    """Reads every event topic from where the run began, and measures consumer lag from the
+    positions the services report (`group_lag`)."""
 
     def __init__(self, bootstrap: str) -> None:
         self.bootstrap = bootstrap
@@ -744,11 +740,8 @@ class Kafka:
         self.partitions: list[TopicPartition] = []
         self.assigned: dict[str, list[TopicPartition]] = {}
         self.start_offsets: dict[TopicPartition, int] = {}
-        # Per group, the event types it passes over (see `Api.passed_over`); until known,
-        # every record counts.
-        self.passes_over: dict[str, frozenset[str] | None] | None = None
         self._coordinators: dict[str, int] = {}
-        self._read: dict[TopicPartition, PartitionRead] = {}
+        self._read_to: dict[TopicPartition, int] = {}
         self._unread: list[Tracked] = []  # read, not yet handed out by `read_until`
 
     async def start(self, wait_for_groups: float = 120.0) -> None:
@@ -762,7 +755,7 @@ class Kafka:
         self.start_offsets = await self.consumer.end_offsets(self.partitions)
         for tp, offset in self.start_offsets.items():
             self.consumer.seek(tp, offset)
-            self._read[tp] = PartitionRead(start=offset, to=offset)
+            self._read_to[tp] = offset
         await self._resolve_groups(wait_for_groups)
 
     async def stop(self) -> None:
@@ -802,32 +795,20 @@ class Kafka:
     async def end_offsets(self) -> dict[TopicPartition, int]:
         return dict(await self.offsets.end_offsets(self.partitions))
 
-    async def lag(self, ends: Mapping[TopicPartition, int]) -> dict[str, int]:
-        """Per consumer group: records on its partitions up to `ends` it has yet to handle
-        and commit. Reads the records it has not seen only when they decide it: when no
-        group is known to be behind on a record it handles."""
-        committed = dict(zip(CONSUMER_GROUPS, await asyncio.gather(*(
-            self.admin.list_consumer_group_offsets(
-                g, group_coordinator_id=self._coordinators[g]) for g in CONSUMER_GROUPS)),
-            strict=True))
-        owed = self._owed(committed, ends)
-        if not any(seen for seen, _ in owed.values()) and any(u for _, u in owed.values()):
-            await self._read_up_to(ends)
-            owed = self._owed(committed, ends)
-        return {group: seen + unseen for group, (seen, unseen) in owed.items()}
-
-    def _owed(self, committed: Mapping[str, Mapping[TopicPartition, Any]],
-              ends: Mapping[TopicPartition, int]) -> dict[str, tuple[int, int]]:
-        found: dict[str, tuple[int, int]] = {}
+    async def lag(self, ends: Mapping[TopicPartition, int],
+                  reported: Mapping[str, Mapping[TopicPartition, int]]) -> dict[str, int]:
+        """Per consumer group: records on its partitions up to `ends` it has not finished
+        (`group_lag`). Asks the broker for a group's committed offsets only when the group's
+        service reports no position for a partition with records."""
+        found: dict[str, int] = {}
         for group in CONSUMER_GROUPS:
-            passes_over = (self.passes_over or {}).get(group)
-            seen = unseen = 0
-            for tp in self.assigned[group]:
-                done = committed[group][tp].offset if tp in committed[group] else 0
-                read = self._read.get(tp) or PartitionRead(start=0, to=0)
-                owed = records_owed(read, max(done, 0), ends.get(tp, 0), passes_over)
-                seen, unseen = seen + owed[0], unseen + owed[1]
-            found[group] = (seen, unseen)
+            positions = reported.get(group, {})
+            committed: dict[TopicPartition, int] = {}
+            if any(tp not in positions and ends.get(tp, 0) > 0 for tp in self.assigned[group]):
+                offsets = await self.admin.list_consumer_group_offsets(
+                    group, group_coordinator_id=self._coordinators[group])
+                committed = {tp: meta.offset for tp, meta in offsets.items()}
+            found[group] = group_lag(self.assigned[group], ends, positions, committed)
         return found
 
     async def read_until(self, ends: Mapping[TopicPartition, int]) -> list[Tracked]:
@@ -842,13 +823,10 @@ class Kafka:
         return found
 
     async def _read_up_to(self, ends: Mapping[TopicPartition, int]) -> None:
-        while any(self._read[tp].to < end for tp, end in ends.items() if tp in self._read):
+        while any(self._read_to[tp] < end for tp, end in ends.items() if tp in self._read_to):
             batch = await self.consumer.getmany(timeout_ms=200)
             for tp, records in batch.items():
-                read = self._read[tp]
                 for rec in records:
-                    read.offsets.append(rec.offset)
-                    read.types.append(record_header(rec, "event_type"))
                     try:
                         envelope = json.loads(rec.value)
                     except (ValueError, TypeError):
@@ -856,7 +834,7 @@ class Kafka:
                     if isinstance(envelope, dict) and "type" in envelope:
                         self._unread.append(Tracked(tp.topic, tp.partition, rec.offset,
                                                     envelope))
-                read.to = max(read.to, await self.consumer.position(tp))
+                self._read_to[tp] = max(self._read_to[tp], await self.consumer.position(tp))
 
 
 @dataclass
@@ -873,29 +851,32 @@ async def settle(api: Api, kafka: Kafka, stats: Quiet, *, within: float = 120.0,
                  poll: float = 0.004) -> dict[TopicPartition, int]:
     """Wait until nothing is in flight; returns the end offsets at that moment.
 
-    Lag first, then the outboxes, then lag again with unchanged end offsets: an event that
-    moved from an outbox onto Kafka in between changes the end offsets, and a consumer that
-    committed new outbox rows in between has committed them before its offset. Slow is fine
-    as long as something moves; `within` seconds without any progress is an error.
+    The end offsets first; then from every service, once it has caught up with them and
+    emptied its outbox (or after a second), its consumer's positions and after them its
+    outbox (`POST /admin/backlog/wait`: a request per service and round, not one every few
+    milliseconds); then the end offsets again, unchanged. An event on Kafka before the
+    first end offsets counts as lag until every group that reads it has finished it; one
+    relayed after them changes the second. A consumer that finished a record before its
+    service read its position committed the record's events to the outbox before that, so
+    they are counted there or have been relayed. Slow is fine as
+    long as something moves; `within` seconds without any progress is an error.
     """
     began = last_move = walltime.monotonic()
     seen: tuple[object, ...] = ()
-    if kafka.passes_over is None:
-        kafka.passes_over = await api.passed_over()
     while True:
         stats.checks += 1
+        round_began = walltime.monotonic()
         ends = await kafka.end_offsets()
-        lag = await kafka.lag(ends)
-        if not any(lag.values()):
-            pending = await api.outbox_pending()
-            if not any(pending.values()):
-                again = await kafka.end_offsets()
-                if again == ends and not any((await kafka.lag(again)).values()):
-                    took = walltime.monotonic() - began
-                    stats.waits += 1
-                    stats.seconds += took
-                    stats.longest = max(stats.longest, took)
-                    return again
+        positions, pending = await api.positions(ends)
+        lag = await kafka.lag(ends, positions)
+        if not any(lag.values()) and not any(pending.values()):
+            again = await kafka.end_offsets()
+            if again == ends:
+                took = walltime.monotonic() - began
+                stats.waits += 1
+                stats.seconds += took
+                stats.longest = max(stats.longest, took)
+                return again
         now = walltime.monotonic()
         state = (tuple(sorted(ends.items())), tuple(sorted(lag.items())))
         if state != seen:
@@ -903,8 +884,9 @@ async def settle(api: Api, kafka: Kafka, stats: Quiet, *, within: float = 120.0,
         elif now - last_move > within:
             raise SimulationError(
                 f"the services made no progress for {within:.0f}s: outbox pending "
-                f"{await api.outbox_pending()}, consumer lag {lag} — see `transferpunt logs`")
-        await asyncio.sleep(poll if now - began < 1 else min(0.05, poll * 10))
+                f"{pending}, consumer lag {lag} — see `transferpunt logs`")
+        if now - round_began < poll:  # the services did not wait: do not spin
+            await asyncio.sleep(poll if now - began < 1 else min(0.05, poll * 10))
 
 
 # ---- the run ------------------------------------------------------------------------------

@@ -121,6 +121,9 @@ def _plumbing(service: str) -> dict[RouteKey, Rule]:
              "without a token; it shows a count or the business time, nothing about a person"
     return {
         K(service, "GET", "/admin/backlog"): Rule(everyone(200), why=public),
+        K(service, "POST", "/admin/backlog/wait"): Rule(
+            everyone(200), body=lambda w, p: {"ends": {}, "within": 0.1},
+            why=public + " (the same answer, once caught up; it only waits, within 10 s)"),
         K(service, "GET", "/admin/clock"): Rule(everyone(200), why=public),
         K(service, "PUT", "/admin/clock"): Rule(
             allow(coordinator=409), body=lambda w, p: {"now": datetime.now(UTC).isoformat()},

@@ -108,6 +108,7 @@ async def test_an_intake_accepted_without_kafka_is_published_when_kafka_arrives(
             assert backlog["outbox_pending"] >= 1
             # what a simulator needs to know to wait for the consumer group to catch up
             assert backlog["consumer_group"] == "intake-consumer"
+            assert backlog["positions"] == {}  # nothing read: Kafka is away
             assert "MatchProposed" in backlog["handles"]
             assert "HomeOffered" in backlog["passes_over"]
             assert not set(backlog["handles"]) & set(backlog["passes_over"])
@@ -127,6 +128,18 @@ async def test_an_intake_accepted_without_kafka_is_published_when_kafka_arrives(
                 assert found and envelope_of(found[0])["type"] == "IntakeSubmitted"
                 backlog = (await http.get(f"{intake.url}/admin/backlog")).json()
                 assert backlog["outbox_pending"] == 0
+                # nothing on matching's topic yet: every partition intake reads there at 0
+                theirs = events_topic("matching")
+                assert backlog["positions"][theirs] == {"0": 0, "1": 0, "2": 0}
+                wait = f"{intake.url}/admin/backlog/wait"
+                r = await http.post(wait, json={"ends": {theirs: {"0": 0}}, "within": 5})
+                assert r.json()["caught_up"] is True
+                began = time.monotonic()
+                r = await http.post(wait, json={"ends": {theirs: {"0": 1}}, "within": 0.3})
+                assert r.json()["caught_up"] is False  # a record that never comes
+                assert time.monotonic() - began >= 0.3
+                r = await http.post(wait, json={"ends": {theirs: {"0": -1}}})
+                assert r.status_code == 422
             finally:
                 intake.stop()
                 await asyncio.to_thread(broker.stop)

@@ -1,44 +1,37 @@
-"""The simulator's lag of a consumer group: only records the group still has to handle.
+"""The simulator's lag of a consumer group: the records it has not finished.
 
-A consumer passes over the records of types it has no handler for and commits past them
-only later (`shared.consumer.poll_without_resting`), so committed offsets may stay behind
-such records for a while; quiescence must not wait for them, and must wait for everything
-else — including records the simulator's own reader has not seen yet."""
+A service reports, per partition, the first record its consumer has not finished
+(`GET /admin/backlog`), and commits that to Kafka only some time later
+(`shared.consumer.Progress`). Quiescence counts from the reported position, and from the
+committed offset only where the service reports none (a partition it has not read from)."""
 
 from __future__ import annotations
 
-from transferpunt.simulator import PartitionRead, records_owed
+from aiokafka import TopicPartition
 
-OTHERS = frozenset({"HomeOffered", "AllocationRequested"})  # what the group passes over
+from transferpunt.simulator import group_lag
 
-
-def read(start: int, types: list[str | None]) -> PartitionRead:
-    return PartitionRead(start=start, to=start + len(types),
-                         offsets=list(range(start, start + len(types))), types=list(types))
+A, B, C = (TopicPartition("t", p) for p in range(3))
 
 
-def test_a_group_that_committed_the_end_owes_nothing() -> None:
-    assert records_owed(read(0, ["HomeOffered", "MatchProposed"]), 2, 2, OTHERS) == (0, 0)
+def test_a_group_whose_positions_reach_the_end_owes_nothing() -> None:
+    assert group_lag([A, B], {A: 5, B: 2}, {A: 5, B: 2}, {}) == 0
 
 
-def test_records_it_passes_over_do_not_count_and_the_others_do() -> None:
-    seen = read(10, ["HomeOffered", "MatchProposed", "AllocationRequested", "TenancyStarted"])
-    assert records_owed(seen, 10, 14, OTHERS) == (2, 0)
-    assert records_owed(seen, 12, 14, OTHERS) == (1, 0)
-    assert records_owed(seen, 12, 13, OTHERS) == (0, 0)  # only passed-over ones: caught up
+def test_a_reported_position_counts_even_where_the_commit_trails_it() -> None:
+    assert group_lag([A], {A: 9}, {A: 9}, {A: 4}) == 0
+    assert group_lag([A], {A: 9}, {A: 7}, {A: 4}) == 2
 
 
-def test_a_record_without_a_type_header_counts() -> None:
-    """The consumer parses it (and dead-letters it if broken), then commits."""
-    assert records_owed(read(0, [None, "HomeOffered"]), 0, 2, OTHERS) == (1, 0)
+def test_the_committed_offset_decides_where_nothing_is_reported() -> None:
+    assert group_lag([A, B], {A: 9, B: 6}, {A: 9}, {B: 2}) == 4
+    assert group_lag([A, B], {A: 9, B: 6}, {A: 9}, {}) == 6  # nothing committed: all of it
 
 
-def test_records_the_reader_has_not_seen_count_whatever_they_are() -> None:
-    seen = read(10, ["HomeOffered", "HomeOffered"])  # the reader is at 12
-    assert records_owed(seen, 10, 15, OTHERS) == (0, 3)
-    assert records_owed(seen, 7, 12, OTHERS) == (0, 3)  # before the reader's start: 7, 8, 9
-    assert records_owed(seen, 7, 15, OTHERS) == (0, 6)
+def test_only_the_group_s_partitions_count() -> None:
+    assert group_lag([A], {A: 3, C: 100}, {A: 3}, {}) == 0
 
 
-def test_every_record_counts_for_a_group_that_does_not_say_what_it_passes_over() -> None:
-    assert records_owed(read(0, ["HomeOffered", "HomeOffered"]), 0, 2, None) == (2, 0)
+def test_a_position_past_the_end_read_earlier_owes_nothing() -> None:
+    """The end offsets are read before the positions; they may have moved on since."""
+    assert group_lag([A], {A: 3}, {A: 5}, {}) == 0
