@@ -507,10 +507,6 @@ class Progress:
         self.finished(self._in_flight)
         self._in_flight = {}
 
-    def rewound(self) -> None:
-        """The framework's nack: the batch's partitions go back to its first records."""
-        self._in_flight = {}
-
     async def positions(self) -> dict[Any, int]:
         """Per partition the subscriber is assigned now, the first record it has not
         finished: `done`, or for a partition it has not read from since it started, the
@@ -588,17 +584,13 @@ def poll_without_resting(subscriber: Any,
 
     class AcknowledgedLater(KafkaAckableMessage):
         """The batch message FastStream acknowledges: `ack` marks the batch finished
-        instead of committing it at once; `nack` rewinds it, as before."""
+        instead of committing it at once; `nack` rewinds it, as before (and the batch,
+        never acknowledged, is never finished: the next one handed over replaces it)."""
 
         async def ack(self) -> None:
             if not self.committed:
                 progress.acknowledged()
             await KafkaMessage.ack(self)  # the framework's own bookkeeping, no commit
-
-        async def nack(self) -> None:
-            if not self.committed:
-                progress.rewound()
-            await super().nack()
 
     if subscriber.parser.msg_class is not KafkaAckableMessage:
         raise ValueError("the subscriber must acknowledge after handling (not ACK_FIRST)")

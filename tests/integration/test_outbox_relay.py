@@ -133,3 +133,25 @@ async def test_each_of_many_events_committed_one_after_another_goes_out_at_once(
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
     assert max(waits) < 5, waits
+
+
+async def test_the_relay_says_when_it_has_published(world: World) -> None:
+    """What wakes a wait for quiescence (`POST /admin/backlog/wait`): each round that
+    published rows, after they are marked, and only such rounds."""
+    published_then: list[bool] = []
+    relay = OutboxRelay(world.engine, world.table, world.broker, "relaytest", world.channel,
+                        poll_seconds=0.05, on_published=lambda: published_then.append(True))
+    running = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.5)  # listening, and polling an empty outbox meanwhile
+        assert published_then == []
+        row = await world.commit_event(2091)
+        await published_within(world, row)
+
+        async def told() -> bool:
+            return published_then == [True]
+
+        await eventually(told, seconds=5, every=0.02)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)

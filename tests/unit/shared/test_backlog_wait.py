@@ -82,3 +82,13 @@ async def test_a_move_between_looking_and_waiting_is_not_missed() -> None:
     moves.made()
     assert ticket.is_set()
     assert not moves.ticket().is_set()  # the next waiter waits for the next move
+
+
+async def test_it_looks_again_unwoken_for_a_relay_in_another_replica() -> None:
+    """Only this process's consumer and relay wake the wait; another replica's relay
+    empties the outbox unseen, so the wait looks again every 50 ms anyway."""
+    service = Service({"t": {0: 5, 1: 3}}, pending=1)
+    waiting = asyncio.create_task(service.caught_up(ENDS, within=5))
+    await asyncio.sleep(0.01)
+    service.pending = 0  # and nobody says so
+    assert (await asyncio.wait_for(waiting, timeout=0.2))["caught_up"] is True

@@ -333,3 +333,21 @@ async def test_records_read_again_do_not_move_the_position_back(rests: list[floa
 
     assert await subscriber.get_msg(consumer) == ()
     assert await progress.positions() == {TP0: 3}
+
+
+async def test_finishing_records_wakes_whoever_waits_for_the_service(
+        rests: list[float]) -> None:
+    """What ends a wait for quiescence at once (`POST /admin/backlog/wait`): records passed
+    over, and a batch acknowledged — not a batch merely handed over."""
+    woken: list[str] = []
+    subscriber = batch_subscriber(50)
+    poll_without_resting(subscriber, passes_over=passes_over_skips, commit_after=60,
+                         on_finished=lambda: woken.append("finished"))
+    consumer = IdleConsumer(records={TP0: records("skip1")})
+    await subscriber.get_msg(consumer)
+    assert woken == ["finished"]
+    consumer.records = {TP0: records("r1", first=1)}
+    batch = await subscriber.get_msg(consumer)
+    assert woken == ["finished"]
+    await acknowledge(subscriber, consumer, batch)
+    assert woken == ["finished", "finished"]
