@@ -118,17 +118,16 @@ def plumbing_router() -> APIRouter:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/admin/backlog")
-    async def backlog(request: Request, outbox: bool = True) -> dict[str, object]:
+    async def backlog(request: Request) -> dict[str, object]:
         """How far the service has come: its consumer group, per topic and partition the
         offset of the first record it has not finished (`positions`: handled and committed
         in PostgreSQL, or passed over; Kafka hears of it only later, see
         `shared.consumer.Progress`), and then the events committed but not yet on Kafka
         (`outbox_pending`). A simulator waits until every position reaches the end offsets
         and every outbox is empty. In that order: a record finished before its position was
-        read has its events in the outbox, or already on Kafka. `?outbox=false` leaves the
-        outbox out (it is counted in PostgreSQL)."""
+        read has its events in the outbox, or already on Kafka."""
         runtime: ServiceRuntime = request.app.state.runtime
-        return await runtime.backlog(outbox)
+        return await runtime.backlog()
 
     @router.post("/admin/backlog/wait")
     async def backlog_caught_up(wait: BacklogWait, request: Request) -> dict[str, object]:

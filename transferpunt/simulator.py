@@ -13,7 +13,7 @@ manual`):
         perform the day's actions in two lanes side by side (`LANES`): intakes,
             withdrawals, homes, decisions, tenancies — and signals, check-ins, closings
         wait for quiescence: every outbox empty and every consumer group caught up (the
-            positions its service reports == end offsets; both GET /admin/backlog)
+            positions its service reports == end offsets; POST /admin/backlog/wait)
         read the day's events from Kafka and plan the reactions (a proposal is decided in
             1–7 working days, a tenancy starts 1–4 weeks after acceptance, …)
 
@@ -634,35 +634,24 @@ class Api:
         r.raise_for_status()
         return datetime.fromisoformat(r.json()["now"])
 
-    async def backlogs(self, ends: Mapping[TopicPartition, int] | None = None,
-                       within: float = 1.0) -> dict[str, dict[str, Any]]:
-        """Every service's `GET /admin/backlog`; with `ends`, `POST /admin/backlog/wait`:
-        each answers once it has caught up with them and emptied its outbox, or after
-        `within` seconds."""
-        body: dict[str, Any] | None = None
-        if ends is not None:
-            by_topic: dict[str, dict[str, int]] = {}
-            for tp, end in ends.items():
-                by_topic.setdefault(tp.topic, {})[str(tp.partition)] = end
-            body = {"ends": by_topic, "within": within}
+    async def caught_up(self, ends: Mapping[TopicPartition, int], within: float = 1.0
+                        ) -> tuple[dict[str, dict[TopicPartition, int]], dict[str, int]]:
+        """Every service's `POST /admin/backlog/wait`: each answers once it has caught up with
+        `ends` and emptied its outbox, or after `within` seconds. Returns per consumer group
+        the positions its service reports (per partition, the first record it has not
+        finished), and per service the events in its outbox not yet on Kafka."""
+        by_topic: dict[str, dict[str, int]] = {}
+        for tp, end in ends.items():
+            by_topic.setdefault(tp.topic, {})[str(tp.partition)] = end
+        body = {"ends": by_topic, "within": within}
 
         async def one(service: str) -> dict[str, Any]:
-            if body is None:
-                r = await self.call("GET", service, "/admin/backlog")
-            else:
-                r = await self.call("POST", service, "/admin/backlog/wait", body=body)
+            r = await self.call("POST", service, "/admin/backlog/wait", body=body)
             r.raise_for_status()
             return dict(r.json())
 
-        found = await asyncio.gather(*(one(s) for s in SERVICES))
-        return dict(zip(SERVICES, found, strict=True))
-
-    async def positions(self, ends: Mapping[TopicPartition, int] | None = None
-                        ) -> tuple[dict[str, dict[TopicPartition, int]], dict[str, int]]:
-        """Per consumer group the positions its service reports (per partition, the first
-        record it has not finished), and per service the events in its outbox not yet on
-        Kafka — with `ends`, once the services have caught up with them (`backlogs`)."""
-        backlogs = await self.backlogs(ends)
+        backlogs = dict(zip(SERVICES, await asyncio.gather(*(one(s) for s in SERVICES)),
+                            strict=True))
         positions: dict[str, dict[TopicPartition, int]] = {}
         for service, group in zip(SERVICES, CONSUMER_GROUPS, strict=True):
             reported = backlogs[service].get("positions") or {}
@@ -867,7 +856,7 @@ async def settle(api: Api, kafka: Kafka, stats: Quiet, *, within: float = 120.0,
         stats.checks += 1
         round_began = walltime.monotonic()
         ends = await kafka.end_offsets()
-        positions, pending = await api.positions(ends)
+        positions, pending = await api.caught_up(ends)
         lag = await kafka.lag(ends, positions)
         if not any(lag.values()) and not any(pending.values()):
             again = await kafka.end_offsets()
