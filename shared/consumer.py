@@ -126,8 +126,7 @@ class _Item:
     event: Event
 
 
-def record_header(record: Any, name: str) -> str | None:
-    """A header of a record as aiokafka returns it (a list of name and bytes pairs)."""
+def _header(record: Any, name: str) -> str | None:
     for key, value in record.headers or ():
         if key == name and value is not None:
             return bytes(value).decode("utf-8", "replace")
@@ -283,7 +282,7 @@ class IdempotentConsumer:
 
     def _passes_over(self, record: Any) -> bool:
         """`_ignores` for a record as the poll returns it (see `poll_without_resting`)."""
-        return self._ignores(record_header(record, "event_type"))
+        return self._ignores(_header(record, "event_type"))
 
     async def _transaction(self, items: list[_Item], outcomes: list[str]) -> int:
         """Handle the first of `items` in one transaction, as many as fit in
@@ -444,7 +443,7 @@ async def _deliveries(message: KafkaMessage) -> list[Delivery]:
     body reaches the consumer to be dead-lettered."""
     records = message.raw_message
     return [Delivery(raw=record.value or b"", topic=record.topic, partition=record.partition,
-                     offset=record.offset, event_type=record_header(record, "event_type"))
+                     offset=record.offset, event_type=_header(record, "event_type"))
             for record in (records if isinstance(records, tuple) else (records,))]
 
 

@@ -172,18 +172,11 @@ class ServiceRuntime:
                 log.exception("%s: periodic job %s failed", self.service, job.__name__)
             await asyncio.sleep(seconds)
 
-    async def backlog(self, outbox: bool = True) -> dict[str, object]:
+    async def backlog(self) -> dict[str, object]:
         """What `GET /admin/backlog` answers: the consumer's positions first, then the
         outbox (see there for why in that order)."""
-        found: dict[str, object] = {}
-        if self.consumer is not None:
-            found["consumer_group"] = self.consumer.name
-            found["positions"] = await self.consumer.positions()
-            found["handles"] = sorted(self.consumer.handles)
-            found["passes_over"] = sorted(self.consumer.passes_over)
-        if outbox:
-            found["outbox_pending"] = await self.outbox_pending()
-        return found
+        positions = await self._positions()
+        return self._report(positions, await self.outbox_pending())
 
     async def backlog_caught_up(self, ends: Mapping[str, Mapping[int, int]],
                                 within: float) -> dict[str, object]:
@@ -196,21 +189,34 @@ class ServiceRuntime:
         deadline = loop.time() + within
         while True:
             ticket = self.moves.ticket()
-            found = await self.backlog(outbox=False)
-            positions = found.get("positions")
-            behind = isinstance(positions, dict) and any(
-                offset < ends.get(topic, {}).get(partition, 0)
-                for topic, offsets in positions.items() for partition, offset in offsets.items())
-            if not behind:
-                found["outbox_pending"] = await self.outbox_pending()
-                if found["outbox_pending"] == 0:
-                    return {**found, "caught_up": True}
+            positions = await self._positions()
+            pending: int | None = None
+            if not any(offset < ends.get(topic, {}).get(partition, 0)
+                       for topic, offsets in positions.items()
+                       for partition, offset in offsets.items()):
+                pending = await self.outbox_pending()
+                if pending == 0:
+                    return {**self._report(positions, pending), "caught_up": True}
             left = deadline - loop.time()
             if left <= 0:
-                found.setdefault("outbox_pending", await self.outbox_pending())
-                return {**found, "caught_up": False}
+                if pending is None:
+                    pending = await self.outbox_pending()
+                return {**self._report(positions, pending), "caught_up": False}
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(ticket.wait(), timeout=min(left, 0.05))
+
+    async def _positions(self) -> dict[str, dict[int, int]]:
+        return await self.consumer.positions() if self.consumer is not None else {}
+
+    def _report(self, positions: dict[str, dict[int, int]], pending: int) -> dict[str, object]:
+        found: dict[str, object] = {}
+        if self.consumer is not None:
+            found["consumer_group"] = self.consumer.name
+            found["positions"] = positions
+            found["handles"] = sorted(self.consumer.handles)
+            found["passes_over"] = sorted(self.consumer.passes_over)
+        found["outbox_pending"] = pending
+        return found
 
     async def outbox_pending(self) -> int:
         table = self.relay.table

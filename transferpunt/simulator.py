@@ -730,8 +730,6 @@ class Kafka:
         self.assigned: dict[str, list[TopicPartition]] = {}
         self.start_offsets: dict[TopicPartition, int] = {}
         self._coordinators: dict[str, int] = {}
-        self._read_to: dict[TopicPartition, int] = {}
-        self._unread: list[Tracked] = []  # read, not yet handed out by `read_until`
 
     async def start(self, wait_for_groups: float = 120.0) -> None:
         await self.consumer.start()
@@ -744,7 +742,6 @@ class Kafka:
         self.start_offsets = await self.consumer.end_offsets(self.partitions)
         for tp, offset in self.start_offsets.items():
             self.consumer.seek(tp, offset)
-            self._read_to[tp] = offset
         await self._resolve_groups(wait_for_groups)
 
     async def stop(self) -> None:
@@ -801,18 +798,9 @@ class Kafka:
         return found
 
     async def read_until(self, ends: Mapping[TopicPartition, int]) -> list[Tracked]:
-        """Every event up to `ends` not handed out before, in offset order per partition."""
-        await self._read_up_to(ends)
+        """Every event up to `ends`, in offset order per partition."""
         found: list[Tracked] = []
-        later: list[Tracked] = []
-        for event in self._unread:
-            end = ends.get(TopicPartition(event.topic, event.partition))
-            (found if end is not None and event.offset < end else later).append(event)
-        self._unread = later
-        return found
-
-    async def _read_up_to(self, ends: Mapping[TopicPartition, int]) -> None:
-        while any(self._read_to[tp] < end for tp, end in ends.items() if tp in self._read_to):
+        while await self._behind(ends):
             batch = await self.consumer.getmany(timeout_ms=200)
             for tp, records in batch.items():
                 for rec in records:
@@ -821,9 +809,14 @@ class Kafka:
                     except (ValueError, TypeError):
                         continue
                     if isinstance(envelope, dict) and "type" in envelope:
-                        self._unread.append(Tracked(tp.topic, tp.partition, rec.offset,
-                                                    envelope))
-                self._read_to[tp] = max(self._read_to[tp], await self.consumer.position(tp))
+                        found.append(Tracked(tp.topic, tp.partition, rec.offset, envelope))
+        return found
+
+    async def _behind(self, ends: Mapping[TopicPartition, int]) -> bool:
+        for tp, end in ends.items():
+            if await self.consumer.position(tp) < end:
+                return True
+        return False
 
 
 @dataclass

@@ -18,12 +18,12 @@ class Service:
         self.positions, self.pending = positions, pending
         self.looks = 0
 
-    async def backlog(self, outbox: bool = True) -> dict[str, object]:
+    async def _positions(self) -> dict[str, dict[int, int]]:
         self.looks += 1
-        found: dict[str, object] = {"positions": {t: dict(p) for t, p in self.positions.items()}}
-        if outbox:
-            found["outbox_pending"] = self.pending
-        return found
+        return {t: dict(p) for t, p in self.positions.items()}
+
+    def _report(self, positions: dict[str, dict[int, int]], pending: int) -> dict[str, object]:
+        return {"positions": positions, "outbox_pending": pending}
 
     async def outbox_pending(self) -> int:
         return self.pending
