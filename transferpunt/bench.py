@@ -197,9 +197,14 @@ class ProposalWatch:
     """Sees MatchProposed arrive on Kafka; when each case's first one arrived (wall time)."""
 
     def __init__(self, bootstrap: str) -> None:
+        # A fetch returns the moment a record arrives, so a long wait costs no latency. It
+        # only sets how often an idle fetch comes back: at 5 ms this probe made 175 fetches
+        # a second, 60 % of all fetches at 10 intakes/s and ~12 ms of broker CPU per intake
+        # (docs/benchmark.md, round sixteen). Not aiokafka's 500 ms: a partition left out of
+        # a fetch in flight (records not yet taken) waits for that fetch to come back.
         self.consumer = AIOKafkaConsumer(events_topic("matching"), bootstrap_servers=bootstrap,
                                          group_id=None, auto_offset_reset="latest",
-                                         fetch_max_wait_ms=5)
+                                         fetch_max_wait_ms=100)
         self.seen: dict[str, float] = {}
         self._arrived = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
