@@ -721,8 +721,11 @@ class Kafka:
 
     def __init__(self, bootstrap: str) -> None:
         self.bootstrap = bootstrap
+        # Paused between reads (`read_until`), so it fetches only while it reads. A fetch
+        # returns the moment a record arrives; the wait bounds how long a partition whose
+        # records it has not taken yet can be left out of a fetch in flight.
         self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
-                                         enable_auto_commit=False, fetch_max_wait_ms=50)
+                                         enable_auto_commit=False, fetch_max_wait_ms=100)
         # End offsets through a second client: the reader's connection is busy long-polling.
         self.offsets = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
         self.admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
@@ -739,6 +742,7 @@ class Kafka:
         if not self.partitions:
             raise SimulationError("no event topics on Kafka: are the services running?")
         self.consumer.assign(self.partitions)
+        self.consumer.pause(*self.partitions)
         self.start_offsets = await self.consumer.end_offsets(self.partitions)
         for tp, offset in self.start_offsets.items():
             self.consumer.seek(tp, offset)
@@ -798,8 +802,22 @@ class Kafka:
         return found
 
     async def read_until(self, ends: Mapping[TopicPartition, int]) -> list[Tracked]:
-        """Every event up to `ends`, in offset order per partition."""
+        """Every event up to `ends`, in offset order per partition.
+
+        The reader fetches only in here: between reads its partitions are paused. Left
+        fetching, it sent a fetch every 50 ms all day (~1,700 in a year, a tenth of the
+        broker's requests), and records it fetched early in a day kept their partition out
+        of its next fetch until that one came back (docs/benchmark.md, round sixteen)."""
         found: list[Tracked] = []
+        self.consumer.resume(*self.partitions)
+        try:
+            await self._read(ends, found)
+        finally:
+            # Before any await: the fetcher sends its next fetch on its next turn.
+            self.consumer.pause(*self.partitions)
+        return found
+
+    async def _read(self, ends: Mapping[TopicPartition, int], found: list[Tracked]) -> None:
         while await self._behind(ends):
             batch = await self.consumer.getmany(timeout_ms=200)
             for tp, records in batch.items():
@@ -810,7 +828,6 @@ class Kafka:
                         continue
                     if isinstance(envelope, dict) and "type" in envelope:
                         found.append(Tracked(tp.topic, tp.partition, rec.offset, envelope))
-        return found
 
     async def _behind(self, ends: Mapping[TopicPartition, int]) -> bool:
         for tp, end in ends.items():

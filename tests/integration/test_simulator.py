@@ -28,9 +28,12 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from shared.topics import SERVICES, events_topic
 from tests.conftest import Infra
 from transferpunt.demo_year import SIM_ENV
+from transferpunt.http_client import HttpClient
 from transferpunt.localstack import KafkaBroker, free_port
 from transferpunt.report import STAGES, build_report, histograms, write_report
 from transferpunt.simulator import (
+    Api,
+    Kafka,
     Scenario,
     ScenarioError,
     SimulationResult,
@@ -273,3 +276,31 @@ def test_the_report_says_where_each_figure_comes_from(first_run: SimulationResul
         assert line.source.startswith(("histogram transferpunt_", "observed in the events"))
         assert line.observed_count > 0
     assert timedelta(0) <= timedelta(seconds=first_run.wall_seconds) < timedelta(minutes=10)
+
+
+def test_the_reader_fetches_only_while_it_reads(first_run: SimulationResult,
+                                                 sim_system: SimSystem) -> None:
+    """Between reads the simulator's reader has every partition paused, so it sends the
+    broker no fetches while the services work; what they publish meanwhile is all read."""
+    year = 2090
+
+    async def check() -> list[dict[str, Any]]:
+        kafka = Kafka(sim_system.bootstrap)
+        await kafka.start()
+        try:
+            assert kafka.consumer.paused() == set(kafka.partitions)
+            async with HttpClient(timeout=30) as http:
+                api = Api(sim_system.urls, http)
+                (await api.call("POST", "contingent", "/members", body={
+                    "member_id": "reader-m1", "name": "reader-m1"})).raise_for_status()
+                (await api.call("PUT", "contingent", f"/contingents/{year}", body={
+                    "total_homes": 3, "method": "sainte_lague",
+                    "members": [{"member_id": "reader-m1", "need": 3}]})).raise_for_status()
+            found = [e.envelope for e in await kafka.read_until(await kafka.end_offsets())]
+            assert kafka.consumer.paused() == set(kafka.partitions)
+            return found
+        finally:
+            await kafka.stop()
+
+    read = asyncio.run(check())
+    assert [e["data"]["year"] for e in read if e["type"] == "ContingentSet"] == [year]
