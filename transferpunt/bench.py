@@ -54,6 +54,7 @@ from transferpunt.simulator import (
     Kafka,
     Quiet,
     Scenario,
+    behind,
     first_free_year,
     settle,
     simulate,
@@ -389,14 +390,7 @@ async def replay(bootstrap: str, *, limit_s: float = 120.0) -> dict[str, Any]:
         on_topics = sum(ends[tp] - starts[tp] for tp in parts)
         model = ReadModel()
         began = time.perf_counter()
-        while time.perf_counter() - began < limit_s:
-            pending = False
-            for tp in parts:
-                if await consumer.position(tp) < ends[tp]:
-                    pending = True
-                    break
-            if not pending:
-                break
+        while time.perf_counter() - began < limit_s and await behind(consumer, ends):
             for records in (await consumer.getmany(timeout_ms=200, max_records=5000)).values():
                 for rec in records:
                     model.apply(rec.value)

@@ -715,6 +715,14 @@ def group_lag(assigned: Iterable[TopicPartition], ends: Mapping[TopicPartition, 
     return lag
 
 
+async def behind(consumer: AIOKafkaConsumer, ends: Mapping[TopicPartition, int]) -> bool:
+    """Whether the consumer has yet to read a record before `ends` on some partition."""
+    for tp, end in ends.items():
+        if await consumer.position(tp) < end:
+            return True
+    return False
+
+
 class Kafka:
     """Reads every event topic from where the run began, and measures consumer lag from the
     positions the services report (`group_lag`)."""
@@ -726,7 +734,8 @@ class Kafka:
         # records it has not taken yet can be left out of a fetch in flight.
         self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
                                          enable_auto_commit=False, fetch_max_wait_ms=100)
-        # End offsets through a second client: the reader's connection is busy long-polling.
+        # End offsets through a second client: a broker answers one connection's requests
+        # in order, and the reader may still have a fetch in flight, waiting for records.
         self.offsets = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
         self.admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
         self.partitions: list[TopicPartition] = []
@@ -818,7 +827,7 @@ class Kafka:
         return found
 
     async def _read(self, ends: Mapping[TopicPartition, int], found: list[Tracked]) -> None:
-        while await self._behind(ends):
+        while await behind(self.consumer, ends):
             batch = await self.consumer.getmany(timeout_ms=200)
             for tp, records in batch.items():
                 for rec in records:
@@ -829,11 +838,6 @@ class Kafka:
                     if isinstance(envelope, dict) and "type" in envelope:
                         found.append(Tracked(tp.topic, tp.partition, rec.offset, envelope))
 
-    async def _behind(self, ends: Mapping[TopicPartition, int]) -> bool:
-        for tp, end in ends.items():
-            if await self.consumer.position(tp) < end:
-                return True
-        return False
 
 
 @dataclass
