@@ -6,11 +6,24 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell sha1sum requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 UV      := $(VENV)/bin/uv
+BYTECODE := $(VENV)/.bytecode-$(notdir $(STAMP))
 PYTHON3 ?= python3
 
 .PHONY: setup demo up down test lint typecheck unit clean-var audit browser
 
-setup: $(STAMP) browser
+setup: $(STAMP) $(BYTECODE) browser
+	@$(PY) -m compileall -q services shared transferpunt tests >/dev/null
+
+# Bytecode, written ahead: these machines set PYTHONDONTWRITEBYTECODE=1, so Python never
+# caches what it compiles, and every process compiled each module it imported from source
+# again: importing the four services took 4.3-5.9 s of CPU instead of 2.0 s, collecting the
+# tests 14-16 s instead of 9 s, and `transferpunt --help` 1.0 s instead of 0.3 s. Python
+# still reads bytecode that is there. The project's own files are compiled on every `make`
+# (a few hundredths of a second when nothing changed), the dependencies once per install.
+$(BYTECODE): $(STAMP)
+	@echo "==> compiling the dependencies to bytecode"
+	@$(PY) -m compileall -q -j 0 $(VENV)/lib >/dev/null
+	@touch $@
 
 # The browser tests drive Debian's Chromium with Playwright (Playwright's own browser
 # download does not work on these machines).
@@ -29,7 +42,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@$(PY) -m pip install -q --disable-pip-version-check uv==0.13.9
 	@VIRTUAL_ENV=$(VENV) $(UV) pip install -q --require-hashes -r requirements.lock
 	@VIRTUAL_ENV=$(VENV) $(UV) pip install -q --no-deps -e .
-	@rm -f $(VENV)/.installed-*
+	@rm -f $(VENV)/.installed-* $(VENV)/.bytecode-*
 	@touch $(STAMP)
 
 # The simulated U16 year (42 members, 600 homes, a year of arrivals) through the real
