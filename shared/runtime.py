@@ -26,7 +26,7 @@ from shared import migrations
 from shared.clock import Clock, ManualClock, SystemClock
 from shared.consumer import Handler, IdempotentConsumer, TransactionKey
 from shared.db import make_engine, make_session_factory
-from shared.outbox import Outbox, OutboxRelay
+from shared.outbox import Outbox, OutboxRelay, PendingCount
 from shared.settings import ServiceSettings
 from shared.topics import ALL_DEAD_LETTER_TOPICS, ALL_EVENT_TOPICS, PARTITIONS, events_topic
 
@@ -108,6 +108,7 @@ class ServiceRuntime:
     outbox: Outbox
     relay: OutboxRelay
     migrations_dir: Path
+    pending: PendingCount
     consumer: IdempotentConsumer | None = None
     moves: Moves = field(default_factory=Moves)
     jobs: list[tuple[float, PeriodicJob]] = field(default_factory=list)
@@ -129,6 +130,7 @@ class ServiceRuntime:
                 await task
         with contextlib.suppress(Exception):
             await self.broker.stop()
+        await self.pending.close()
         await self.engine.dispose()
 
     async def _connect_and_run(self) -> None:
@@ -219,16 +221,7 @@ class ServiceRuntime:
         return found
 
     async def outbox_pending(self) -> int:
-        table = self.relay.table
-        # Autocommit: one count needs no BEGIN and no ROLLBACK around it (a simulator asks
-        # every service this many times a simulated day).
-        async with self.engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            count = await conn.scalar(
-                sa.select(sa.func.count()).select_from(table)
-                .where(table.c.published_at.is_(None))
-            )
-        return int(count or 0)
+        return await self.pending()
 
     async def readiness(self) -> dict[str, bool]:
         """Is PostgreSQL answering, and is Kafka?"""
@@ -277,6 +270,7 @@ def build_runtime(
     runtime = ServiceRuntime(
         service=service, settings=settings, clock=clock, engine=engine, sessions=sessions,
         broker=broker, outbox=outbox, relay=relay, migrations_dir=migrations_dir, moves=moves,
+        pending=PendingCount(settings.database_url, outbox_table),
     )
     if handlers:
         runtime.consumer = IdempotentConsumer(

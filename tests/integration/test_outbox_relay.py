@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from shared.db import outbox_table
 from shared.events.base import envelope_for
 from shared.events.matching import HomeWithdrawn
-from shared.outbox import OutboxRelay
+from shared.outbox import OutboxRelay, PendingCount
 from tests.support.kafka import eventually, find_records
 
 pytestmark = pytest.mark.infra
@@ -155,3 +155,28 @@ async def test_the_relay_says_when_it_has_published(world: World) -> None:
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
+
+
+async def test_the_pending_count_sees_commits_at_once_and_outlives_a_lost_connection(
+        world: World, infra: Any) -> None:
+    """What `/admin/backlog` reports as `outbox_pending`, on its own connection: a row
+    committed is counted the moment the commit returns, one marked published no longer;
+    when PostgreSQL ends the connection, the next count opens another and answers."""
+    count = PendingCount(infra.database_url, world.table)
+    try:
+        assert await count() == 0
+        first = await world.commit_event(2091)
+        await world.commit_event(2092)
+        assert await count() == 2
+        async with world.engine.begin() as conn:
+            ended = await conn.scalar(sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE query LIKE 'SELECT count(*)%' AND query LIKE :table "
+                "AND pid <> pg_backend_pid()"), {"table": f"%{world.table.schema}.outbox%"})
+        assert ended == 1
+        async with world.engine.begin() as conn:
+            await conn.execute(sa.update(world.table).where(world.table.c.id == first)
+                               .values(published_at=sa.func.now()))
+        assert await count() == 1
+    finally:
+        await count.close()
