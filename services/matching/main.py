@@ -26,7 +26,7 @@ from services.matching.adapters.kafka.handlers import handlers_for, pool_lock_fo
 from services.matching.adapters.metrics import PrometheusThroughput, set_waiting
 from services.matching.application.decide_match import due_for_expiry, expire_match
 from services.matching.application.errors import NotFound
-from services.matching.application.mediate import homes_to_revisit, revisit_one
+from services.matching.application.mediate import homes_worth_revisiting, revisit_one
 from services.matching.application.unit import Services
 from services.matching.domain.errors import (
     ConflictError,
@@ -86,8 +86,9 @@ def revisit(services: Services, settings: MatchingSettings) -> PeriodicJob:
     stale_after = timedelta(hours=settings.rerequest_after_hours)
 
     async def revisit(rt: ServiceRuntime) -> None:
-        async with rt.sessions() as session:
-            home_ids = await homes_to_revisit(services.unit(session, rt.clock.now()))
+        async with rt.sessions() as session:  # read only, no lock (homes_worth_revisiting)
+            home_ids = await homes_worth_revisiting(services.unit(session, rt.clock.now()),
+                                                    stale_after=stale_after)
         for home_id in home_ids:  # one short transaction per home (see revisit_one)
             try:
                 async with rt.sessions() as session, session.begin():

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from services.matching.adapters.db.repository import (
     Row,
+    asking_homes,
     candidate_from_row,
     candidates_in,
     excluded_of,
@@ -110,8 +112,7 @@ async def request_allocation(
     row = locked if locked is not None else await lock_home(unit.session, home_id)
     if row is None or row.status not in ASKING:
         return False
-    stale = stale_after is not None and (
-        row.requested_at is None or unit.now - row.requested_at >= stale_after)
+    stale = stale_after is not None and is_stale(row.requested_at, unit.now, stale_after)
     if only_if_changed and not stale and row.status == "allocating":
         return False
     home = home_from_row(row)
@@ -137,6 +138,33 @@ async def request_allocation(
         eligible_members=members,
     ), case_id=home_id, occurred_at=unit.now)
     return True
+
+
+def is_stale(requested_at: datetime | None, now: datetime, stale_after: timedelta) -> bool:
+    """A home's last request is old enough to ask again even if nothing changed (its answer
+    may have been lost, or the contingent changed meanwhile)."""
+    return requested_at is None or now - requested_at >= stale_after
+
+
+def revisit_would_ask(status: str, requested: Sequence[str], members: Sequence[str] | None,
+                      *, stale: bool) -> bool:
+    """Whether revisiting a home (`request_allocation(only_if_changed=True)`) can send a
+    request, judged from its row and its eligible members read without locks:
+    `homes_worth_revisiting` lets only those homes take the pool lock and their row.
+
+    - an allocating home (its answer is on its way) only once its request is stale;
+    - a waiting home nobody is eligible for, whose last request named nobody, never (there
+      is nobody to ask about and nothing for the contingent to release);
+    - another waiting home when its request is stale or its eligible members changed.
+
+    `members`: the waiting home's eligible members (not needed for an allocating one)."""
+    if status == "allocating":
+        return stale
+    if status != "waiting":
+        return False
+    if not members and not requested:
+        return False
+    return stale or list(members or ()) != list(requested)
 
 
 async def propose_on_decision(unit: Unit, decision: AllocationDecided) -> uuid.UUID | None:
@@ -274,6 +302,30 @@ async def homes_to_revisit(unit: Unit, *, year: int | None = None) -> list[uuid.
     if year is not None:
         query = query.where(homes.c.contingent_year == year)
     return list((await unit.session.execute(query)).scalars().all())
+
+
+async def homes_worth_revisiting(unit: Unit, *, stale_after: timedelta) -> list[uuid.UUID]:
+    """The periodic safety net's first pass: the homes a revisit could make ask again (see
+    `revisit_would_ask`), oldest offer first — read without any lock, one search of the
+    pool per waiting home.
+
+    Why a pass without locks: revisiting a home takes the pool lock (shared) and the home's
+    row in a transaction of its own. With hundreds of homes waiting, that was hundreds of
+    transactions a round, each queueing for the pool lock behind the intakes being handled —
+    and each intake's transaction behind them: in a 1,000-intake burst with 1,000 homes
+    waiting, 767 such transactions waited 6.3 s in all for the lock, and not one asked
+    (docs/benchmark.md, round eighteen). A home this pass leaves out can only have been
+    changed by a transaction still in flight, which asks for it itself or is seen by the
+    next round; a home it picks is judged again under the locks (`revisit_one`)."""
+    found = []
+    for row in await asking_homes(unit.session):
+        members = None
+        if row.status == "waiting":
+            members = await eligible_members_for(unit, home_from_row(row), excluded_of(row))
+        if revisit_would_ask(row.status, row.requested_members or [], members,
+                             stale=is_stale(row.requested_at, unit.now, stale_after)):
+            found.append(row.home_id)
+    return found
 
 
 async def revisit_one(unit: Unit, home_id: uuid.UUID, *, stale_after: timedelta) -> bool:

@@ -209,6 +209,16 @@ _LOCK_HOME = _home_and_excluded.with_for_update(of=homes)
 _LOCK_HOME_SKIPPING = _home_and_excluded.with_for_update(of=homes, skip_locked=True)
 
 
+_ASKING_HOMES = sa.select(homes, _excluded).where(
+    one_of(homes.c.status, ["waiting", "allocating"])).order_by(homes.c.offered_at)
+
+
+async def asking_homes(session: AsyncSession) -> list[Row]:
+    """The homes waiting for somebody or asking the contingent, oldest offer first, with
+    `excluded` (as `lock_home` gives it) — read, not locked."""
+    return list((await session.execute(_ASKING_HOMES)).all())
+
+
 def excluded_of(row: Row) -> frozenset[str]:
     """Clients not to propose for this home again (a row from `lock_home`)."""
     return frozenset(str(case_id) for case_id in row.excluded or ())
