@@ -22,8 +22,9 @@ import asyncpg
 import sqlalchemy as sa
 from faststream.kafka import KafkaBroker
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from shared.clock import Clock
 from shared.envelope import Envelope
@@ -34,14 +35,38 @@ from shared.topics import events_topic
 log = logging.getLogger(__name__)
 
 
+# The rows a transaction appended, per outbox, kept on its session until it commits.
+_APPENDED = "transferpunt.outbox_appended"
+
+
 class Outbox:
-    """Appends events to the service's outbox inside the caller's transaction."""
+    """Appends events to the service's outbox inside the caller's transaction.
+
+    The rows are written when the transaction commits, all of them in one statement (in the
+    order appended): a consumer handles several events per transaction, each appending one
+    or two, and a statement per event was a round trip and SQLAlchemy's execution per event
+    (docs/benchmark.md, round eighteen). Written just before the commit, the rows are still
+    inserted while the transaction holds its row locks, so two transactions about one case
+    write in commit order, as before. A transaction that rolls back writes none."""
 
     def __init__(self, table: sa.Table, service: str, clock: Clock) -> None:
         self._clock = clock
         self.channel = f"outbox_{service}"
-        # built once (see shared/db.py, "Statements built once"): one per event
-        self._insert = sa.insert(table).returning(sa.func.pg_notify(self.channel, ""))
+        # built once (see shared/db.py, "Statements built once"), whatever the count: the
+        # columns go as one array each, unnested in order. NOTIFY is delivered at commit, so
+        # the relay wakes exactly when there is work; it rides on the INSERT (RETURNING).
+        given = sa.func.unnest(
+            *(sa.bindparam(name, type_=ARRAY(kind)) for name, kind in (
+                ("event_ids", table.c.event_id.type), ("event_types", table.c.event_type.type),
+                ("topics", table.c.topic.type), ("keys", table.c.key.type),
+                ("payloads", sa.Text()))),
+        ).table_valued("event_id", "event_type", "topic", "key", "payload",
+                       with_ordinality="n").render_derived()
+        rows = sa.select(given.c.event_id, given.c.event_type, given.c.topic, given.c.key,
+                         sa.cast(given.c.payload, JSONB)).order_by(given.c.n)
+        self._insert = table.insert().from_select(
+            ["event_id", "event_type", "topic", "key", "payload"], rows,
+        ).returning(sa.func.pg_notify(self.channel, ""))
 
     async def add(
         self, session: AsyncSession, event: Event, *, case_id: UUID,
@@ -53,16 +78,31 @@ class Outbox:
             occurred_at=occurred_at or self._clock.now(),
             recorded_at=datetime.now(UTC),
         )
-        # NOTIFY is delivered at commit, so the relay wakes exactly when there is work; it
-        # rides on the INSERT (RETURNING) to save a round trip to the database per event.
-        await session.execute(self._insert, {
-            "event_id": envelope.event_id,
-            "event_type": envelope.type,
-            "topic": events_topic(event.producer),
-            "key": str(case_id),
-            "payload": envelope.model_dump(mode="json"),
-        })
+        appended = session.info.setdefault(_APPENDED, {}).setdefault(self, [])
+        appended.append((envelope.event_id, envelope.type, events_topic(event.producer),
+                         str(case_id), envelope.model_dump_json()))
         return envelope
+
+    def write(self, session: Session, appended: list[tuple[UUID, str, str, str, str]]) -> None:
+        """Insert the rows a transaction appended (called just before it commits)."""
+        ids, types, topics, keys, payloads = zip(*appended, strict=True)
+        session.execute(self._insert, {"event_ids": list(ids), "event_types": list(types),
+                                       "topics": list(topics), "keys": list(keys),
+                                       "payloads": list(payloads)})
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _write_appended(session: Session) -> None:
+    # A synchronous listener may execute: under AsyncSession the commit runs in SQLAlchemy's
+    # greenlet, so this statement is awaited like any other.
+    for outbox, appended in session.info.pop(_APPENDED, {}).items():
+        outbox.write(session, appended)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_appended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # rolled back (a commit took them already)
+        session.info.pop(_APPENDED, None)
 
 
 class OutboxRelay:

@@ -7,6 +7,7 @@ showed as a p90 of 526 ms between intake's commit and Kafka in the simulated yea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -17,13 +18,16 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from faststream.kafka import KafkaBroker
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from shared.clock import SystemClock
 from shared.db import outbox_table
+from shared.envelope import Envelope
 from shared.events.base import envelope_for
 from shared.events.matching import HomeWithdrawn
-from shared.outbox import OutboxRelay, PendingCount
+from shared.outbox import Outbox, OutboxRelay, PendingCount
 from tests.support.kafka import eventually, find_records
+from tests.support.statements import statements_sent
 
 pytestmark = pytest.mark.infra
 
@@ -180,3 +184,34 @@ async def test_the_pending_count_sees_commits_at_once_and_outlives_a_lost_connec
         assert await count() == 1
     finally:
         await count.close()
+
+
+async def test_a_transaction_writes_its_events_in_one_statement_in_order_and_none_if_undone(
+        world: World) -> None:
+    """`Outbox.add` keeps the rows on the session; they are written as the transaction commits
+    (one INSERT whatever their number, in the order appended) and dropped if it rolls back,
+    so the next transaction on the session does not write them either."""
+    outbox = Outbox(world.table, "relaytest", SystemClock())
+
+    def withdrawn(year: int) -> HomeWithdrawn:
+        return HomeWithdrawn(home_id=uuid.uuid4(), corporation_id="corp1", contingent_year=year)
+
+    async with AsyncSession(world.engine) as session:
+        with statements_sent(world.engine) as sent:
+            async with session.begin():
+                appended = [await outbox.add(session, withdrawn(2101 + i), case_id=uuid.uuid4())
+                            for i in range(3)]
+                assert await session.scalar(sa.select(sa.func.count()).select_from(
+                    world.table)) == 0  # not yet: at the commit
+        assert len([s for s in sent if "INSERT INTO" in s.statement]) == 1
+        with contextlib.suppress(RuntimeError):
+            async with session.begin():
+                await outbox.add(session, withdrawn(2110), case_id=uuid.uuid4())
+                raise RuntimeError("the use case failed")
+        async with session.begin():
+            last = await outbox.add(session, withdrawn(2111), case_id=uuid.uuid4())
+    async with world.engine.connect() as conn:
+        stored = (await conn.execute(sa.select(world.table.c.event_id, world.table.c.payload)
+                                     .order_by(world.table.c.id))).all()
+    assert [row.event_id for row in stored] == [e.event_id for e in [*appended, last]]
+    assert [Envelope.model_validate(row.payload) for row in stored] == [*appended, last]
