@@ -142,15 +142,18 @@ class _InboxStatements:
         self.claim = (insert(t).values(consumer=consumer).on_conflict_do_nothing()
                       .returning(sa.literal(1)))
         ids = sa.bindparam("ids", type_=ARRAY(t.c.event_id.type))
-        self.handled_of = sa.select(t.c.event_id).where(
-            t.c.consumer == consumer, t.c.event_id == sa.any_(ids))
         given = sa.func.unnest(
             ids, sa.bindparam("types", type_=ARRAY(t.c.event_type.type)),
         ).table_valued("event_id", "event_type").render_derived()
         rows = sa.select(sa.literal(consumer, t.c.consumer.type), given.c.event_id,
                          given.c.event_type, sa.literal("processed", t.c.outcome.type))
-        self.claim_all = t.insert().from_select(
-            ["consumer", "event_id", "event_type", "outcome"], rows)
+        # the events of a batch not handled before, claimed in one statement (see
+        # `IdempotentConsumer._transaction`)
+        self.claim_all = insert(t).from_select(
+            ["consumer", "event_id", "event_type", "outcome"], rows,
+        ).on_conflict_do_nothing().returning(t.c.event_id)
+        self.release = sa.delete(t).where(t.c.consumer == consumer,
+                                          t.c.event_id == sa.any_(ids))
 
 
 class IdempotentConsumer:
@@ -299,22 +302,22 @@ class IdempotentConsumer:
         done: list[tuple[_Item, str]] = []
         try:
             async with self._sessions() as session, session.begin():
-                seen = await self._already_in_inbox(session, [it.envelope for it in candidates])
-                claimed: list[Envelope] = []
+                # Claimed first, all at once: an event another consumer claimed and
+                # committed is not returned (a duplicate); one it holds uncommitted (a
+                # rebalance: both hold the partition for a moment) makes this wait for its
+                # commit, then not returned either — so it is never handled twice.
+                claimed = await self._claim_all(session, [it.envelope for it in candidates])
                 for item in candidates:
                     if done and time.perf_counter() - began > self._transaction_seconds:
                         break  # the rest go in the next transaction
-                    if item.envelope.event_id in seen:  # read before, or twice in this batch
+                    if item.envelope.event_id not in claimed:  # handled, or twice in batch
                         done.append((item, "duplicate"))
                         continue
-                    seen.add(item.envelope.event_id)
+                    claimed.discard(item.envelope.event_id)
                     await self._handlers[item.envelope.type](session, item.event, item.envelope)
-                    claimed.append(item.envelope)
                     done.append((item, "processed"))
-                # A plain insert, not "on conflict do nothing": should another consumer have
-                # handled one of these meanwhile (a rebalance), the insert fails, this
-                # transaction is undone, and one by one each is found to be a duplicate.
-                await self._claim_all(session, claimed)
+                if claimed:  # not reached: released for the next transaction
+                    await session.execute(self._statements.release, {"ids": sorted(claimed)})
         except Exception as exc:
             if is_transient(exc):
                 log.warning("%s: %s while handling %d events; will re-read after back-off",
@@ -399,20 +402,15 @@ class IdempotentConsumer:
             "event_id": envelope.event_id, "event_type": envelope.type, "outcome": outcome})
         return row.first() is not None
 
-    async def _already_in_inbox(self, session: AsyncSession,
-                                envelopes: list[Envelope]) -> set[Any]:
-        """Which of these events this consumer has handled already (one round trip; the
-        ids go as one array parameter, so the statement compiles once, whatever the count)."""
-        rows = await session.execute(self._statements.handled_of,
-                                     {"ids": [e.event_id for e in envelopes]})
+    async def _claim_all(self, session: AsyncSession, envelopes: list[Envelope]) -> set[Any]:
+        """Record the events in the inbox, in one statement (the ids go as one array
+        parameter, so it compiles once whatever the count); returns the ids this claimed,
+        not those already there. Sorted, so two consumers claiming overlapping batches
+        take the index entries in one order and wait for each other instead of deadlocking."""
+        pairs = sorted({(e.event_id, e.type) for e in envelopes})
+        rows = await session.execute(self._statements.claim_all, {
+            "ids": [event_id for event_id, _ in pairs], "types": [kind for _, kind in pairs]})
         return set(rows.scalars().all())
-
-    async def _claim_all(self, session: AsyncSession, envelopes: list[Envelope]) -> None:
-        """Record the events in the inbox, in one statement."""
-        if not envelopes:
-            return
-        await session.execute(self._statements.claim_all, {
-            "ids": [e.event_id for e in envelopes], "types": [e.type for e in envelopes]})
 
     async def _dead_letter(
         self, delivery: Delivery, kind: str, reason: str, *, event_type: str | None
