@@ -3,8 +3,9 @@ ack, with bounded retries and a dead-letter topic; offsets committed lazily (`Pr
 
 - The records a poll returns are handled in order, those a service handles several to a
   transaction (up to `max_per_transaction`, and no more than fit in `transaction_seconds`):
-  one inbox lookup and insert, one commit and one connection check for them instead of a
-  claim, a commit and a check each. On loopback every round trip to PostgreSQL costs a
+  one inbox insert claiming them all (after their handlers: a record read again is rare, see
+  `_transaction`), one commit and one connection check for them instead of a claim, a
+  commit and a check each. On loopback every round trip to PostgreSQL costs a
   socket write and a wake-up of another process, and py-spy showed those writes as a
   quarter of a busy consumer's time.
   When a record in such a transaction fails for a reason that is not transient, nothing of
@@ -61,6 +62,10 @@ HANDLE_SECONDS = Histogram(
     ["service", "event_type"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+
+
+class _HandledBefore(Exception):
+    """Some events of a batch's transaction were in the inbox already: it is undone."""
 
 
 class DeadLetter(Exception):
@@ -141,19 +146,16 @@ class _InboxStatements:
         t = inbox
         self.claim = (insert(t).values(consumer=consumer).on_conflict_do_nothing()
                       .returning(sa.literal(1)))
-        ids = sa.bindparam("ids", type_=ARRAY(t.c.event_id.type))
         given = sa.func.unnest(
-            ids, sa.bindparam("types", type_=ARRAY(t.c.event_type.type)),
+            sa.bindparam("ids", type_=ARRAY(t.c.event_id.type)),
+            sa.bindparam("types", type_=ARRAY(t.c.event_type.type)),
         ).table_valued("event_id", "event_type").render_derived()
         rows = sa.select(sa.literal(consumer, t.c.consumer.type), given.c.event_id,
                          given.c.event_type, sa.literal("processed", t.c.outcome.type))
-        # the events of a batch not handled before, claimed in one statement (see
-        # `IdempotentConsumer._transaction`)
+        # returns the ids it inserted: those not handled before (IdempotentConsumer._claim_all)
         self.claim_all = insert(t).from_select(
             ["consumer", "event_id", "event_type", "outcome"], rows,
         ).on_conflict_do_nothing().returning(t.c.event_id)
-        self.release = sa.delete(t).where(t.c.consumer == consumer,
-                                          t.c.event_id == sa.any_(ids))
 
 
 class IdempotentConsumer:
@@ -302,22 +304,33 @@ class IdempotentConsumer:
         done: list[tuple[_Item, str]] = []
         try:
             async with self._sessions() as session, session.begin():
-                # Claimed first, all at once: an event another consumer claimed and
-                # committed is not returned (a duplicate); one it holds uncommitted (a
-                # rebalance: both hold the partition for a moment) makes this wait for its
-                # commit, then not returned either — so it is never handled twice.
-                claimed = await self._claim_all(session, [it.envelope for it in candidates])
+                seen: set[Any] = set()
                 for item in candidates:
                     if done and time.perf_counter() - began > self._transaction_seconds:
                         break  # the rest go in the next transaction
-                    if item.envelope.event_id not in claimed:  # handled, or twice in batch
+                    if item.envelope.event_id in seen:  # twice in this batch
                         done.append((item, "duplicate"))
                         continue
-                    claimed.discard(item.envelope.event_id)
+                    seen.add(item.envelope.event_id)
                     await self._handlers[item.envelope.type](session, item.event, item.envelope)
                     done.append((item, "processed"))
-                if claimed:  # not reached: released for the next transaction
-                    await session.execute(self._statements.release, {"ids": sorted(claimed)})
+                # Claimed last and optimistically, in one statement: an event handled before
+                # (read again after a restart or a rewind) or by another consumer meanwhile
+                # (a rebalance; its claim, uncommitted, makes this one wait for its commit)
+                # is not claimed again, and then nothing of this transaction is kept.
+                handled = [it.envelope for it, outcome in done if outcome == "processed"]
+                if len(await self._claim_all(session, handled)) < len(handled):
+                    raise _HandledBefore
+        except _HandledBefore:
+            # One by one, each claimed first: those handled before are recognised. Rare
+            # (records read again), so no batch pays a lookup for it.
+            reached = [it for it, _ in done]
+            log.info("%s: %d events read again; handling them one by one", self.name,
+                     len(reached))
+            for item in reached:
+                outcomes[item.index] = await self._process(item.delivery, item.envelope,
+                                                           item.event)
+            return len(reached)
         except Exception as exc:
             if is_transient(exc):
                 log.warning("%s: %s while handling %d events; will re-read after back-off",
@@ -404,12 +417,12 @@ class IdempotentConsumer:
 
     async def _claim_all(self, session: AsyncSession, envelopes: list[Envelope]) -> set[Any]:
         """Record the events in the inbox, in one statement (the ids go as one array
-        parameter, so it compiles once whatever the count); returns the ids this claimed,
-        not those already there. Sorted, so two consumers claiming overlapping batches
-        take the index entries in one order and wait for each other instead of deadlocking."""
-        pairs = sorted({(e.event_id, e.type) for e in envelopes})
+        parameter, so it compiles once whatever the count); returns the ids it recorded,
+        leaving out those recorded before."""
+        if not envelopes:
+            return set()
         rows = await session.execute(self._statements.claim_all, {
-            "ids": [event_id for event_id, _ in pairs], "types": [kind for _, kind in pairs]})
+            "ids": [e.event_id for e in envelopes], "types": [e.type for e in envelopes]})
         return set(rows.scalars().all())
 
     async def _dead_letter(

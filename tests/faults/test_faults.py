@@ -10,7 +10,7 @@ Each reconciliation check is shown to fail on a snapshot with its promise broken
 (`test_each_reconciliation_check_catches_its_broken_promise`). The mechanisms were broken
 once by hand to see the whole suite fail (docs/reliability.md): with the consumer's inbox
 claim skipped (`IdempotentConsumer._claim` always True; the consumer now also handles several
-events per transaction, where `_claim_all` plays that part), the second delivery
+events per transaction, where `_claim_all` recognises them), the second delivery
 writes a second `consumed` ledger entry per tenancy and a second trajectory is refused — "no
 tenancy without exactly one consumed ledger entry" fails; with the outbox relay marking rows
 published before Kafka acknowledged them, the Kafka stop loses events — "committed to the

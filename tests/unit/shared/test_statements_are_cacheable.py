@@ -65,7 +65,7 @@ def shared_statements() -> list[tuple[str, sa.ClauseElement]]:
     inbox_statements = _InboxStatements(inbox, "example-consumer")
     return [("outbox insert", Outbox(outbox, "example", SystemClock())._insert),
             *((f"inbox {name}", getattr(inbox_statements, name))
-              for name in ("claim", "claim_all", "release"))]
+              for name in ("claim", "claim_all"))]
 
 
 STATEMENTS = module_statements() + shared_statements()
