@@ -105,6 +105,13 @@ def _forget_appended(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_APPENDED, None)
 
 
+def _plain_sql(statement: sa.ClauseElement) -> str:
+    """A statement as the SQL text asyncpg runs on a connection of the relay's or the
+    count's own (values inlined: both are built once, without parameters)."""
+    return str(statement.compile(dialect=postgresql.dialect(),
+                                 compile_kwargs={"literal_binds": True}))
+
+
 class OutboxRelay:
     """Publishes committed outbox rows to Kafka, oldest first.
 
@@ -124,7 +131,6 @@ class OutboxRelay:
     ) -> None:
         self._engine = engine
         self._on_published = on_published  # wakes whoever waits for the outbox to empty
-        self.table = table
         self._broker = broker
         self._service = service
         self._channel = channel
@@ -140,8 +146,7 @@ class OutboxRelay:
         claim = (sa.update(t).where(t.c.id.in_(oldest)).values(published_at=sa.func.now())
                  .returning(t.c.id, t.c.topic, t.c.key, t.c.event_type,
                             sa.cast(t.c.payload, sa.Text)))
-        self._claim = str(claim.compile(dialect=postgresql.dialect(),
-                                        compile_kwargs={"literal_binds": True}))
+        self._claim = _plain_sql(claim)
 
     async def run(self) -> None:
         backoff = 0.5
@@ -236,7 +241,7 @@ class PendingCount:
         self._dsn = url.render_as_string(hide_password=False)
         query = sa.select(sa.func.count()).select_from(table).where(
             table.c.published_at.is_(None))
-        self._sql = str(query.compile(dialect=postgresql.dialect()))
+        self._sql = _plain_sql(query)
         self._conn: asyncpg.Connection | None = None
         self._lock = asyncio.Lock()  # one query at a time on one connection
 
