@@ -139,6 +139,30 @@ async def test_each_of_many_events_committed_one_after_another_goes_out_at_once(
     assert max(waits) < 5, waits
 
 
+async def test_a_round_kafka_fails_marks_nothing_published(world: World) -> None:
+    """A round's marks commit only after Kafka acknowledged all its records (at least once):
+    a record the producer refuses (larger than a request may be) fails the round, and the
+    row published before it in the same round stays unmarked too, to go again."""
+    before = await world.commit_event(2131)
+    async with world.engine.begin() as conn:
+        too_big = await conn.scalar(sa.insert(world.table).values(
+            event_id=uuid.uuid4(), event_type="HomeWithdrawn", topic=world.topic,
+            key=str(uuid.uuid4()), payload={"padding": "x" * 2_000_000},
+        ).returning(world.table.c.id))
+    relay = OutboxRelay(world.engine, world.table, world.broker, "relaytest", world.channel,
+                        poll_seconds=POLL_SECONDS)
+    running = asyncio.create_task(relay.run())
+    try:  # the first row reaches Kafka: the round ran, and failed on the second
+        sent = await find_records(world.bootstrap, world.topic, lambda r: True, count=1)
+        assert sent
+        await asyncio.sleep(0.5)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    assert not await world.published(before)
+    assert not await world.published(too_big)
+
+
 async def test_the_relay_says_when_it_has_published(world: World) -> None:
     """What wakes a wait for quiescence (`POST /admin/backlog/wait`): each round that
     published rows, after they are marked, and only such rounds."""
