@@ -163,7 +163,7 @@ class IdempotentConsumer:
         self, *, service: str, session_factory: async_sessionmaker,  # type: ignore[type-arg]
         inbox: sa.Table, handlers: Mapping[str, Handler], broker: KafkaBroker,
         max_attempts: int = 3, max_bytes: int = 1_000_000, retry_delay: float = 0.05,
-        max_per_transaction: int = 50, transaction_seconds: float = 0.02,
+        max_per_transaction: int = 50, transaction_seconds: float = 0.1,
         transaction_key: TransactionKey | None = None, commit_after: float = 0.5,
         on_finished: Callable[[], None] | None = None,
     ) -> None:
@@ -176,7 +176,7 @@ class IdempotentConsumer:
         self._max_bytes = max_bytes
         self._retry_delay = retry_delay
         self._max_per_transaction = max_per_transaction
-        self._transaction_seconds = transaction_seconds
+        self.transaction_seconds = transaction_seconds
         # A service whose handlers take different locks keeps them apart: a transaction
         # holds a run of consecutive events with one key (matching's proposals, which take
         # no pool lock, never share a transaction with events that take it after them).
@@ -294,7 +294,11 @@ class IdempotentConsumer:
         `max_per_transaction` events and `transaction_seconds` of handling (so the locks
         it takes — matching's pool lock, a contingent year's row — are not held for long
         while HTTP requests wait for them) and share the first one's transaction key;
-        returns how many it took."""
+        returns how many it took. 100 ms by default: at 20 ms a transaction in a burst
+        held about three events, and what every transaction costs whatever it holds
+        (BEGIN, COMMIT, the inbox claim, a relay round, Kafka's requests) was a quarter of
+        the CPU per intake; a home offered meanwhile waited no longer for it (measured,
+        docs/benchmark.md, round nineteen)."""
         candidates = self._run_of_one_key(items[:self._max_per_transaction])
         if len(candidates) == 1:
             item = candidates[0]
@@ -306,7 +310,7 @@ class IdempotentConsumer:
             async with self._sessions() as session, session.begin():
                 seen: set[Any] = set()
                 for item in candidates:
-                    if done and time.perf_counter() - began > self._transaction_seconds:
+                    if done and time.perf_counter() - began > self.transaction_seconds:
                         break  # the rest go in the next transaction
                     if item.envelope.event_id in seen:  # twice in this batch
                         done.append((item, "duplicate"))

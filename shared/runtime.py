@@ -278,6 +278,7 @@ def build_runtime(
             handlers=handlers(outbox, clock),
             broker=broker, max_attempts=settings.consumer_max_attempts,
             max_bytes=settings.max_message_bytes, transaction_key=transaction_key,
+            transaction_seconds=settings.consumer_transaction_ms / 1000,
             on_finished=moves.made,
         )
         for lane in lanes or [subscribe_to or [

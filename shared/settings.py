@@ -56,6 +56,9 @@ class ServiceSettings(BaseSettings):
     clock_start: str | None = None  # ISO-8601, for the manual clock
 
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
+    # How long a consumer's transaction may go on taking the next event of its poll
+    # (shared/consumer.py, `transaction_seconds`; docs/benchmark.md, round nineteen).
+    consumer_transaction_ms: int = Field(default=100, ge=1, le=5000)
     max_message_bytes: int = Field(default=1_000_000, ge=1024)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
 
