@@ -16,7 +16,7 @@ project needs SQLAlchemy 2.1 (`tests/unit/shared/test_statements_are_cacheable.p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.util.concurrency import await_
 
 from shared.settings import ServiceSettings
@@ -103,6 +103,39 @@ def _committed(session: Session) -> None:
 @sa.event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
+
+
+_AT_COMMIT = "transferpunt.at_commit"
+
+
+def at_commit(session: AsyncSession, statement: sa.Executable, params: dict[str, Any], *,
+              key: Hashable | None = None) -> None:
+    """Execute `statement` with `params` just before the session's transaction commits,
+    with every other parameter set given for the same statement in one `executemany`; never
+    if the transaction rolls back. `key`: a later set with the same key replaces the earlier
+    one (a row written again in the same transaction: its last values count).
+
+    For writes nothing reads back in the same transaction (the caller keeps what they say):
+    a consumer handling several events per transaction then sends one statement for all of
+    them, not one each (docs/benchmark.md, round nineteen). `statement` is one built once:
+    sets are grouped by the object itself."""
+    pending: dict[sa.Executable, dict[Hashable, dict[str, Any]]] = session.info.setdefault(
+        _AT_COMMIT, {})
+    sets = pending.setdefault(statement, {})
+    sets[object() if key is None else key] = params
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _execute_pending(session: Session) -> None:
+    # Under AsyncSession the commit runs in SQLAlchemy's greenlet: awaited like any other.
+    for statement, sets in session.info.pop(_AT_COMMIT, {}).items():
+        session.execute(statement, list(sets.values()))
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # rolled back (a commit took them already)
+        session.info.pop(_AT_COMMIT, None)
 
 
 def outbox_table(metadata: sa.MetaData) -> sa.Table:

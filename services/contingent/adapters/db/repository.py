@@ -7,7 +7,10 @@ writes only what changed since: new ledger entries, changed share lines, new red
 records, the close, and a new revision.
 With ``lock=True`` the year's `contingents` row is held FOR UPDATE until the transaction ends:
 allocations, tenancies, releases, redistributions, carry-overs and the close of one year run
-one after another, never interleaved.
+one after another, never interleaved. While it holds the year, a transaction does not read it
+again, and the new ledger entries, the allocation decisions and the new revision are written
+as it commits, each in one statement for all its saves (`shared.db.at_commit`): the consumer
+handles a poll's allocations in one transaction.
 
 Allocation decisions are not restored into the aggregate's ledger entries: they live, with
 the rest of the explanation, in `allocations` (a redelivered event never reaches the
@@ -27,6 +30,7 @@ from uuid import UUID, uuid4
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from services.contingent.adapters.db.tables import (
     allocations,
@@ -47,6 +51,7 @@ from services.contingent.domain.contingent import (
     MemberBalance,
     Redistribution,
 )
+from shared.db import at_commit
 
 SavedHook = Callable[[Contingent, Sequence[LedgerEntry]], None]
 Line = tuple[int, int, int, bool]  # declared need, share, carried over, left
@@ -103,14 +108,22 @@ class YearCache:
         self._years: dict[int, tuple[UUID, Contingent]] = {}
 
     def get(self, year: int, revision: UUID | None) -> Contingent | None:
+        kept = self.kept(year, revision)
+        return None if kept is None else kept.copy()
+
+    def kept(self, year: int, revision: UUID | None) -> Contingent | None:
+        """The year kept under `revision` itself (not a copy: never to be changed)."""
         held = self._years.get(year)
         if revision is None or held is None or held[0] != revision:
             return None
-        return held[1].copy()
+        return held[1]
 
-    def put(self, year: int, revision: UUID | None, contingent: Contingent) -> None:
+    def put(self, year: int, revision: UUID | None, contingent: Contingent) -> Contingent:
+        """Keep the year under `revision`; returns the twin kept (never to be changed)."""
+        twin = _as_restored(contingent)
         if revision is not None:  # a year written before revisions: read from its rows
-            self._years[year] = (revision, _as_restored(contingent))
+            self._years[year] = (revision, twin)
+        return twin
 
 
 def _as_restored(c: Contingent) -> Contingent:
@@ -129,11 +142,22 @@ YEARS_READ = YearCache()  # one per process: the revision decides, not the proce
 _HEAD = sa.select(contingents).where(contingents.c.year == sa.bindparam("year"))
 _LOCK_HEAD = _HEAD.with_for_update()
 _SAVE_HEAD = sa.update(contingents).where(contingents.c.year == sa.bindparam("target_year"))
+_SET_REVISION = _SAVE_HEAD.values(revision=sa.bindparam("revision"))
+_INSERT_LEDGER = sa.insert(ledger)
 _decision = insert(allocations)
 _RECORD_DECISION = _decision.on_conflict_do_update(  # a repeated round: the newest answer
     index_elements=["home_id", "round"],
     set_={c: _decision.excluded[c]
           for c in ("year", "member_id", "explanation", "decided_at", "event_id")})
+
+
+_HELD = "contingent.years_held"  # session.info: year → the year as this transaction left it
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _release_held(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_HELD, None)
 
 
 class SqlContingentRepository:
@@ -147,14 +171,29 @@ class SqlContingentRepository:
     # --- Loading --------------------------------------------------------------------------
 
     async def get(self, year: int, *, lock: bool = False) -> Contingent | None:
+        """The year; with `lock`, its row is held until the transaction ends.
+
+        A year this transaction locked already is not read again: nobody else can have
+        changed it, and what this transaction saved of it waits for the commit
+        (`shared.db.at_commit`), so only the copy kept here knows it. A consumer handling
+        several of a year's allocations in one transaction reads the year once."""
+        held: dict[int, Contingent] = self._session.info.setdefault(_HELD, {})
+        if year in held:
+            contingent = held[year].copy()
+            self._remember(contingent)
+            return contingent
         head = (await self._session.execute(
             _LOCK_HEAD if lock else _HEAD, {"year": year})).one_or_none()
         if head is None:
             return None
-        contingent = self._years.get(year, head.revision)
-        if contingent is None:
+        twin = self._years.kept(year, head.revision)
+        if twin is None:
             contingent = await self._restore(head)
-            self._years.put(year, head.revision, contingent)
+            twin = self._years.put(year, head.revision, contingent)
+        else:
+            contingent = twin.copy()
+        if lock:
+            held[year] = twin
         self._remember(contingent)
         return contingent
 
@@ -229,25 +268,29 @@ class SqlContingentRepository:
 
     async def add(self, contingent: Contingent, *, at: datetime,
                   pledges: Sequence[Pledge]) -> None:
+        settings = self._settings(contingent, at, pledges)
         created = await self._session.scalar(
-            insert(contingents).values(year=contingent.year, **self._settings(contingent, at,
-                                                                              pledges))
+            insert(contingents).values(year=contingent.year, **settings)
             .on_conflict_do_nothing().returning(contingents.c.year))
         if created is None:
             raise Conflict(f"The {contingent.year} contingent was set at this very moment by "
                            "another request; look at it, then send yours again if needed.")
         await self._insert_lines(contingent, contingent.needs, at)
         self._remember(contingent)
+        self._hold(contingent, settings["revision"])
         self._on_saved(contingent, ())
 
     async def replace(self, contingent: Contingent, *, at: datetime,
                       pledges: Sequence[Pledge]) -> None:
+        settings = self._settings(contingent, at, pledges)
+        del settings["revision"]  # at commit: it replaces one a save in this transaction gave
         await self._session.execute(
             sa.update(contingents).where(contingents.c.year == contingent.year)
-            .values(**self._settings(contingent, at, pledges)))
+            .values(**settings))
         await self._session.execute(sa.delete(shares).where(shares.c.year == contingent.year))
         await self._insert_lines(contingent, contingent.needs, at)
         self._remember(contingent)
+        self._hold(contingent, self._revise(contingent.year))
         self._on_saved(contingent, ())
 
     async def save(self, contingent: Contingent, *, at: datetime,
@@ -256,18 +299,20 @@ class SqlContingentRepository:
         if not _changed(contingent, stored):  # the revision stays: every copy is still true
             self._on_saved(contingent, ())
             return
+        # The new ledger entries and the revision are written as the transaction commits,
+        # with those of every other save in it (a consumer's allocations: one statement each
+        # for all of them); the year stays held here until then (`get`).
         new_entries = contingent.ledger[stored.ledger_length:]
-        if new_entries:
-            await self._session.execute(sa.insert(ledger), [
-                _entry_row(contingent.year, e, trace) for e in new_entries])
+        for e in new_entries:
+            at_commit(self._session, _INSERT_LEDGER, _entry_row(contingent.year, e, trace))
         await self._save_lines(contingent, stored, at)
-        revision = uuid4()
-        head: dict[str, Any] = {"revision": revision}
         if _header(contingent) != stored.header:
-            head.update(ties=ties_json(contingent.ties), unallocated=contingent.unallocated,
-                        carried_over_from=contingent.carried_over_from)
-        # the SET clause: the columns named by the parameters
-        await self._session.execute(_SAVE_HEAD, {"target_year": contingent.year, **head})
+            # the SET clause: the columns named by the parameters
+            await self._session.execute(_SAVE_HEAD, {
+                "target_year": contingent.year, "ties": ties_json(contingent.ties),
+                "unallocated": contingent.unallocated,
+                "carried_over_from": contingent.carried_over_from})
+        revision = self._revise(contingent.year)
         new_records = contingent.redistributions[stored.redistributions:]
         if new_records:
             await self._session.execute(sa.insert(redistributions), [
@@ -276,15 +321,31 @@ class SqlContingentRepository:
         if contingent.closed is not None and not stored.closed:
             await self._save_close(contingent.closed)
         self._remember(contingent)
-        self._years.put(contingent.year, revision, contingent)
+        self._hold(contingent, revision)
         self._on_saved(contingent, new_entries)
+
+    def _hold(self, contingent: Contingent, revision: UUID) -> None:
+        """The year as this transaction leaves it, under the revision it will commit."""
+        self._session.info.setdefault(_HELD, {})[contingent.year] = self._years.put(
+            contingent.year, revision, contingent)
+
+    def _revise(self, year: int) -> UUID:
+        """A new revision for the year, written as the transaction commits (the last one
+        given in the transaction counts)."""
+        revision = uuid4()
+        at_commit(self._session, _SET_REVISION, {"target_year": year, "revision": revision},
+                  key=year)
+        return revision
 
     async def record_decision(self, *, year: int, home_id: UUID, round: int,
                               member_id: str | None, explanation: dict[str, object],
                               event_id: UUID, at: datetime) -> None:
-        await self._session.execute(_RECORD_DECISION, {
+        # at commit, with the transaction's other decisions (a round answered twice in it:
+        # the newest answer, as the upsert would leave it)
+        at_commit(self._session, _RECORD_DECISION, {
             "home_id": home_id, "round": round, "year": year, "member_id": member_id,
-            "explanation": explanation, "decided_at": at, "event_id": event_id})
+            "explanation": explanation, "decided_at": at, "event_id": event_id},
+            key=(home_id, round))
 
     # --- Internals ------------------------------------------------------------------------
 
