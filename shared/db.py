@@ -125,6 +125,13 @@ def at_commit(session: AsyncSession, statement: sa.Executable, params: dict[str,
     sets[object() if key is None else key] = params
 
 
+async def write_pending(session: AsyncSession) -> None:
+    """Execute now what `at_commit` holds for the session's transaction: for a read in the
+    same transaction that must see those rows."""
+    for statement, sets in session.info.pop(_AT_COMMIT, {}).items():
+        await session.execute(statement, list(sets.values()))
+
+
 @sa.event.listens_for(Session, "before_commit")
 def _execute_pending(session: Session) -> None:
     # Under AsyncSession the commit runs in SQLAlchemy's greenlet: awaited like any other.

@@ -143,3 +143,26 @@ async def test_a_round_decided_twice_in_one_transaction_keeps_the_newest_answer(
                 year=region.year, home_id=home, round=3, member_id=a,
                 explanation={"reason": reason}, event_id=uuid.uuid4(), at=AT)
     assert await decisions(database, [str(home)]) == {str(home): {"reason": "second answer"}}
+
+
+async def test_a_read_of_the_ledger_in_the_same_transaction_sees_what_waits_for_the_commit(
+        region: Region, database: AsyncEngine) -> None:
+    from services.contingent.adapters.db import views
+
+    a = region.member()
+    await region.setup({a: 4}, 4)
+    async with AsyncSession(database) as session, session.begin():
+        repository = SqlContingentRepository(session, years=YearCache())
+        contingent = await repository.get(region.year, lock=True)
+        assert contingent is not None
+        home = str(uuid.uuid4())
+        contingent.allocate(home, [a], str(uuid.uuid4()), AT)
+        await repository.save(contingent, at=AT)
+        await repository.record_decision(
+            year=region.year, home_id=uuid.UUID(home), round=1, member_id=a,
+            explanation={"reason": "owed"}, event_id=uuid.uuid4(), at=AT)
+        entries = await views.ledger_entries(session, region.year, views.LedgerFilter())
+        decided = await views.decisions_for_home(session, region.year, uuid.UUID(home))
+    assert [str(e.home_id) for e in entries] == [home]
+    assert [d.explanation for d in decided] == [{"reason": "owed"}]
+    assert [e.home_id for e in (await restored(database, region.year)).ledger] == [home]

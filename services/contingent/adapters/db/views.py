@@ -1,6 +1,7 @@
 """Read models for the coordinator: the ledger with filters, the stored explanations, the
 redistribution record and what each corporation delivered. Queries only; nothing here
-changes state."""
+changes state. A read of the ledger or the decisions first writes what the transaction
+left for its commit (`shared.db.at_commit`, see repository.py), so it sees its own saves."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contingent.adapters.db.tables import allocations, contingents, ledger, redistributions
+from shared.db import write_pending
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class LedgerFilter:
 async def ledger_entries(
     session: AsyncSession, year: int, where: LedgerFilter
 ) -> Sequence[sa.Row[Any]]:
+    await write_pending(session)
     query = sa.select(ledger).where(ledger.c.year == year)
     if where.member_id is not None:
         query = query.where(ledger.c.member_id == where.member_id)
@@ -46,6 +49,7 @@ async def decisions_for_home(
     session: AsyncSession, year: int, home_id: UUID
 ) -> Sequence[sa.Row[Any]]:
     """Every stored allocation decision of a home in a year, oldest round first."""
+    await write_pending(session)
     return (await session.execute(
         sa.select(allocations).where(allocations.c.year == year,
                                      allocations.c.home_id == home_id)
@@ -60,6 +64,7 @@ async def redistribution_record(session: AsyncSession, year: int) -> Sequence[sa
 
 async def delivered_by_corporation(session: AsyncSession, year: int) -> dict[str, int]:
     """Homes let (consumed) per corporation: what each pledge has delivered so far."""
+    await write_pending(session)
     rows = await session.execute(
         sa.select(ledger.c.corporation_id, sa.func.count())
         .where(ledger.c.year == year, ledger.c.kind == "consumed",
