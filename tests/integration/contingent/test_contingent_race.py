@@ -50,10 +50,20 @@ async def test_a_close_racing_tenancies_counts_exactly_those_recorded_before_it(
     a, b = region.member(), region.member()
     await region.setup({a: 100, b: 100}, 200)
     homes = [(uuid.uuid4(), (a, b)[i % 2]) for i in range(150)]
-    await _storm(region, [(tenancy_started(region.year, h, m), uuid.uuid4()) for h, m in homes])
+    events = [(tenancy_started(region.year, h, m), uuid.uuid4()) for h, m in homes]
 
+    async def in_waves() -> None:
+        # A stream, not one storm: the consumer takes up to 50 events per transaction
+        # (`transaction_seconds`), and one storm of 150 was recorded whole before the close
+        # could land in it.
+        for first in range(0, len(events), 25):
+            await _storm(region, events[first:first + 25])
+            await asyncio.sleep(0.15)
+
+    streaming = asyncio.create_task(in_waves())
     await region.ledger_until(lambda e: len(e) >= 10, seconds=60, every=0.02)
     closed = await region.post("/close")
+    await streaming
     assert closed.status_code == 200, closed.text
     balances = closed.json()["closed"]["balances"]
 
