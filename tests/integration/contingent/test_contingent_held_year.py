@@ -166,3 +166,19 @@ async def test_a_read_of_the_ledger_in_the_same_transaction_sees_what_waits_for_
     assert [str(e.home_id) for e in entries] == [home]
     assert [d.explanation for d in decided] == [{"reason": "owed"}]
     assert [e.home_id for e in (await restored(database, region.year)).ledger] == [home]
+
+
+async def test_a_year_read_without_its_lock_is_not_saved(
+        region: Region, database: AsyncEngine) -> None:
+    """Its writes wait for the commit, so without the row lock another transaction could
+    write the year in between: refused, not lost."""
+    a = region.member()
+    await region.setup({a: 4}, 4)
+    async with AsyncSession(database) as session, session.begin():
+        repository = SqlContingentRepository(session, years=YearCache())
+        contingent = await repository.get(region.year)
+        assert contingent is not None
+        contingent.allocate(str(uuid.uuid4()), [a], str(uuid.uuid4()), AT)
+        with pytest.raises(RuntimeError, match="lock=True"):
+            await repository.save(contingent, at=AT)
+    assert (await restored(database, region.year)).ledger == ()

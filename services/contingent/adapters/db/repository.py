@@ -299,6 +299,11 @@ class SqlContingentRepository:
         if not _changed(contingent, stored):  # the revision stays: every copy is still true
             self._on_saved(contingent, ())
             return
+        if contingent.year not in self._session.info.get(_HELD, {}):
+            # Its writes wait for the commit, so only the row lock keeps another transaction
+            # from writing the year in between: a bug in the use case, not a user's error.
+            raise RuntimeError(f"the {contingent.year} contingent is saved without having "
+                               "been read with lock=True in this transaction")
         # The new ledger entries and the revision are written as the transaction commits,
         # with those of every other save in it (a consumer's allocations: one statement each
         # for all of them); the year stays held here until then (`get`).
