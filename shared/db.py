@@ -16,6 +16,7 @@ project needs SQLAlchemy 2.1 (`tests/unit/shared/test_statements_are_cacheable.p
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
@@ -105,44 +106,78 @@ def _rolled_back(session: Session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
 
 
-_AT_COMMIT = "transferpunt.at_commit"
+# What lives as long as the session's current transaction: dropped when it ends, committed
+# or rolled back (a consumer's session may run a transaction per batch).
+_TRANSACTION = "transferpunt.transaction_state"
+
+
+def transaction_state(session: AsyncSession | Session, name: str) -> dict[Any, Any]:
+    """A dict of the session's current transaction, under `name`: empty again in the next
+    transaction. For what a transaction keeps for itself (rows to write at its commit, a
+    year it holds locked)."""
+    states: dict[str, dict[Any, Any]] = session.info.setdefault(_TRANSACTION, {})
+    return states.setdefault(name, {})
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost one (a savepoint's end keeps it)
+        session.info.pop(_TRANSACTION, None)
+
+
+# Writes waiting for their transaction's commit: writer → items, in the order given.
+Writer = Callable[[Session, list[Any]], None]
+_AT_COMMIT = "at_commit"
+
+
+def write_at_commit(session: AsyncSession, write: Writer, item: Any, *,
+                    key: Hashable | None = None) -> None:
+    """Have `write(session, items)` run just before the session's transaction commits, with
+    every item given for that writer in the transaction, in the order given; never if the
+    transaction rolls back. `key`: a later item with the same key replaces the earlier one
+    (a row written again in the same transaction: its last values count).
+
+    For writes nothing reads back in the same transaction (the caller keeps what they say),
+    or whose readers call `write_pending` first: a consumer handling several events per
+    transaction then sends one statement for all of them, not one each (the outbox,
+    docs/benchmark.md round eighteen; the contingent's saves, round nineteen)."""
+    items = transaction_state(session, _AT_COMMIT).setdefault(write, {})
+    items[object() if key is None else key] = item
 
 
 def at_commit(session: AsyncSession, statement: sa.Executable, params: dict[str, Any], *,
               key: Hashable | None = None) -> None:
-    """Execute `statement` with `params` just before the session's transaction commits,
-    with every other parameter set given for the same statement in one `executemany`; never
-    if the transaction rolls back. `key`: a later set with the same key replaces the earlier
-    one (a row written again in the same transaction: its last values count).
+    """`write_at_commit` for a statement built once: its parameter sets of the transaction
+    go in one `executemany`."""
+    write_at_commit(session, _executemany(statement), params, key=key)
 
-    For writes nothing reads back in the same transaction (the caller keeps what they say):
-    a consumer handling several events per transaction then sends one statement for all of
-    them, not one each (docs/benchmark.md, round nineteen). `statement` is one built once:
-    sets are grouped by the object itself."""
-    pending: dict[sa.Executable, dict[Hashable, dict[str, Any]]] = session.info.setdefault(
-        _AT_COMMIT, {})
-    sets = pending.setdefault(statement, {})
-    sets[object() if key is None else key] = params
+
+@functools.cache  # one writer per statement, so its sets are grouped (statements built once)
+def _executemany(statement: sa.Executable) -> Writer:
+    def write(session: Session, sets: list[Any]) -> None:
+        session.execute(statement, sets)
+    return write
+
+
+def _write_pending(session: Session) -> None:
+    pending = transaction_state(session, _AT_COMMIT)
+    writes = list(pending.items())
+    pending.clear()
+    for write, items in writes:
+        write(session, list(items.values()))
 
 
 async def write_pending(session: AsyncSession) -> None:
-    """Execute now what `at_commit` holds for the session's transaction: for a read in the
+    """Run now what waits for the transaction's commit (`write_at_commit`): for a read in the
     same transaction that must see those rows."""
-    for statement, sets in session.info.pop(_AT_COMMIT, {}).items():
-        await session.execute(statement, list(sets.values()))
+    if transaction_state(session, _AT_COMMIT):
+        await session.run_sync(_write_pending)
 
 
 @sa.event.listens_for(Session, "before_commit")
-def _execute_pending(session: Session) -> None:
+def _commit_begins(session: Session) -> None:
     # Under AsyncSession the commit runs in SQLAlchemy's greenlet: awaited like any other.
-    for statement, sets in session.info.pop(_AT_COMMIT, {}).items():
-        session.execute(statement, list(sets.values()))
-
-
-@sa.event.listens_for(Session, "after_transaction_end")
-def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # rolled back (a commit took them already)
-        session.info.pop(_AT_COMMIT, None)
+    _write_pending(session)
 
 
 def outbox_table(metadata: sa.MetaData) -> sa.Table:

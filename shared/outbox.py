@@ -24,19 +24,16 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from shared.clock import Clock
+from shared.db import write_at_commit
 from shared.envelope import Envelope
 from shared.events.base import Event, envelope_for
 from shared.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
 from shared.topics import events_topic
 
 log = logging.getLogger(__name__)
-
-
-# The rows a transaction appended, per outbox, kept on its session until it commits.
-_APPENDED = "transferpunt.outbox_appended"
 
 
 class Outbox:
@@ -78,9 +75,9 @@ class Outbox:
             occurred_at=occurred_at or self._clock.now(),
             recorded_at=datetime.now(UTC),
         )
-        appended = session.info.setdefault(_APPENDED, {}).setdefault(self, [])
-        appended.append((envelope.event_id, envelope.type, events_topic(event.producer),
-                         str(case_id), envelope.model_dump_json()))
+        write_at_commit(session, self.write, (
+            envelope.event_id, envelope.type, events_topic(event.producer), str(case_id),
+            envelope.model_dump_json()))
         return envelope
 
     def write(self, session: Session, appended: list[tuple[UUID, str, str, str, str]]) -> None:
@@ -89,20 +86,6 @@ class Outbox:
         session.execute(self._insert, {"event_ids": list(ids), "event_types": list(types),
                                        "topics": list(topics), "keys": list(keys),
                                        "payloads": list(payloads)})
-
-
-@sa.event.listens_for(Session, "before_commit")
-def _write_appended(session: Session) -> None:
-    # A synchronous listener may execute: under AsyncSession the commit runs in SQLAlchemy's
-    # greenlet, so this statement is awaited like any other.
-    for outbox, appended in session.info.pop(_APPENDED, {}).items():
-        outbox.write(session, appended)
-
-
-@sa.event.listens_for(Session, "after_transaction_end")
-def _forget_appended(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # rolled back (a commit took them already)
-        session.info.pop(_APPENDED, None)
 
 
 def _plain_sql(statement: sa.ClauseElement) -> str:

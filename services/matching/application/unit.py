@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matching.application.ports import Mailbox, Throughput
 from services.matching.application.rules import MatchingRules
-from shared.db import after_commit
+from shared.db import after_commit, transaction_state
 from shared.outbox import Outbox
 
 # The key of the transaction-scoped advisory lock under which homes and candidates enter or
 # re-enter the pool (any fixed 64-bit number unique within the database).
 POOL_LOCK = 0x6D61_7463_6870_6F6F  # "matchpoo"
-_POOL_HELD = "matching.pool_lock_held_in"  # session.info: (the transaction, shared or not)
+_POOL_HELD = "matching.pool_lock_held"  # transaction_state: {"shared": bool} once taken
 # shared → the statement taking the lock, built once (shared/db.py, "Statements built once")
 _TAKE_POOL_LOCK = {False: sa.select(sa.func.pg_advisory_xact_lock(POOL_LOCK)),
                    True: sa.select(sa.func.pg_advisory_xact_lock_shared(POOL_LOCK))}
@@ -64,16 +64,15 @@ class Unit:
         the exclusive lock while holding rows other shared holders may wait for could
         deadlock, so that is refused (the consumer's transaction keys keep the two kinds
         apart, see services/matching/adapters/kafka/handlers.py)."""
-        transaction = self.session.sync_session.get_transaction()
-        held = self.session.info.get(_POOL_HELD)
-        if held is not None and held[0] is transaction:
-            if held[1] and not shared:
+        held = transaction_state(self.session, _POOL_HELD)
+        if "shared" in held:
+            if held["shared"] and not shared:
                 raise PoolLockUpgrade(
                     "this transaction holds the pool lock shared (homes only) and cannot "
                     "bring a candidate into the pool")
             return
         await self.session.execute(_TAKE_POOL_LOCK[shared])
-        self.session.info[_POOL_HELD] = (self.session.sync_session.get_transaction(), shared)
+        held["shared"] = shared
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once the transaction commits; never if it rolls back."""

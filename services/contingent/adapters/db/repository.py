@@ -30,7 +30,6 @@ from uuid import UUID, uuid4
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
 
 from services.contingent.adapters.db.tables import (
     allocations,
@@ -51,7 +50,7 @@ from services.contingent.domain.contingent import (
     MemberBalance,
     Redistribution,
 )
-from shared.db import at_commit
+from shared.db import at_commit, transaction_state
 
 SavedHook = Callable[[Contingent, Sequence[LedgerEntry]], None]
 Line = tuple[int, int, int, bool]  # declared need, share, carried over, left
@@ -151,13 +150,7 @@ _RECORD_DECISION = _decision.on_conflict_do_update(  # a repeated round: the new
           for c in ("year", "member_id", "explanation", "decided_at", "event_id")})
 
 
-_HELD = "contingent.years_held"  # session.info: year → the year as this transaction left it
-
-
-@sa.event.listens_for(Session, "after_transaction_end")
-def _release_held(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_HELD, None)
+_HELD = "contingent.years_held"  # transaction_state: year → the year as the transaction left it
 
 
 class SqlContingentRepository:
@@ -177,7 +170,7 @@ class SqlContingentRepository:
         changed it, and what this transaction saved of it waits for the commit
         (`shared.db.at_commit`), so only the copy kept here knows it. A consumer handling
         several of a year's allocations in one transaction reads the year once."""
-        held: dict[int, Contingent] = self._session.info.setdefault(_HELD, {})
+        held: dict[int, Contingent] = transaction_state(self._session, _HELD)
         if year in held:
             contingent = held[year].copy()
             self._remember(contingent)
@@ -299,7 +292,7 @@ class SqlContingentRepository:
         if not _changed(contingent, stored):  # the revision stays: every copy is still true
             self._on_saved(contingent, ())
             return
-        if contingent.year not in self._session.info.get(_HELD, {}):
+        if contingent.year not in transaction_state(self._session, _HELD):
             # Its writes wait for the commit, so only the row lock keeps another transaction
             # from writing the year in between: a bug in the use case, not a user's error.
             raise RuntimeError(f"the {contingent.year} contingent is saved without having "
@@ -331,7 +324,7 @@ class SqlContingentRepository:
 
     def _hold(self, contingent: Contingent, revision: UUID) -> None:
         """The year as this transaction leaves it, under the revision it will commit."""
-        self._session.info.setdefault(_HELD, {})[contingent.year] = self._years.put(
+        transaction_state(self._session, _HELD)[contingent.year] = self._years.put(
             contingent.year, revision, contingent)
 
     def _revise(self, year: int) -> UUID:
