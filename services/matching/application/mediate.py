@@ -19,6 +19,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from enum import Enum
 
 import sqlalchemy as sa
 
@@ -106,29 +107,27 @@ async def request_allocation(
 
     `only_if_changed`: ask only when the set of members differs from the last request (or
     that request is older than `stale_after`) — so a home whose answer would be the same is
-    not asked about again and again. A home whose answer is on its way is left alone.
-    `locked`: the home's row when the caller has locked it already in this transaction.
+    not asked about again and again. A home whose answer is on its way is left alone (the
+    rule: `next_step`). `locked`: the home's row when the caller has locked it already in
+    this transaction.
     """
     row = locked if locked is not None else await lock_home(unit.session, home_id)
-    if row is None or row.status not in ASKING:
+    if row is None:
         return False
     stale = stale_after is not None and is_stale(row.requested_at, unit.now, stale_after)
-    if only_if_changed and not stale and row.status == "allocating":
-        return False
-    home = home_from_row(row)
-    excluded = excluded_of(row)
-    members = await eligible_members_for(unit, home, excluded)
-    if only_if_changed and not stale and members == (row.requested_members or []):
-        return False
-    if not members and not row.requested_members:
+    requested = row.requested_members or []
+    if next_step(row.status, requested, None, only_if_changed=only_if_changed,
+                 stale=stale) is Step.SKIP:
+        return False  # decided without searching the pool
+    members = await eligible_members_for(unit, home_from_row(row), excluded_of(row))
+    step = next_step(row.status, requested, members, only_if_changed=only_if_changed,
+                     stale=stale)
+    if step is Step.WAIT:
         await unit.session.execute(_HOME_ASKED, {
             "home": home_id, "status": "waiting", "round": row.allocation_round,
             "members": [], "at": unit.now})
+    if step is not Step.ASK:
         return False
-    # Nobody eligible, but the last request named members: the contingent may still hold the
-    # home for one of them (their proposal fell through, or they had nobody left). Asking
-    # with no members releases it there — the member's share is not spent on a home nobody
-    # is proposed — and the answer (nobody) lets the home wait.
     next_round = row.allocation_round + 1
     await unit.session.execute(_HOME_ASKED, {
         "home": home_id, "status": "allocating", "round": next_round, "members": members,
@@ -140,6 +139,45 @@ async def request_allocation(
     return True
 
 
+class Step(Enum):
+    """What `request_allocation` does with a home (`next_step`)."""
+
+    SKIP = "skip"  # leave it: its answer is on its way, or the question would be the same
+    WAIT = "wait"  # nobody to ask about and nothing to release: it waits (requested_at set)
+    ASK = "ask"  # send AllocationRequested naming the eligible members (perhaps nobody)
+
+
+def next_step(status: str, requested: Sequence[str], members: Sequence[str] | None, *,
+              only_if_changed: bool, stale: bool) -> Step:
+    """The rule for asking the contingent (again) about a home, from its row and its eligible
+    members; `members` None: not searched yet (then ASK means "may ask": search them and
+    decide again). One rule for `request_allocation` and for the safety net's pass without
+    locks (`revisit_would_ask`), so the pass never leaves out a home the revisit would ask
+    about.
+
+    - a home that is not asking (proposed, let, withdrawn): SKIP;
+    - an allocating home (its answer is on its way): SKIP, unless the request is due (forced,
+      or stale: its answer may be lost);
+    - the same members as the last request: SKIP, unless due;
+    - nobody eligible and the last request named nobody: WAIT — nothing to ask about and
+      nothing for the contingent to release;
+    - otherwise ASK. With nobody eligible but members named before, the request naming
+      nobody releases the home at the contingent: the member's share is not spent on a home
+      nobody is proposed."""
+    if status not in ASKING:
+        return Step.SKIP
+    due = not only_if_changed or stale
+    if status == "allocating" and not due:
+        return Step.SKIP
+    if members is None:
+        return Step.ASK
+    if not due and list(members) == list(requested):
+        return Step.SKIP
+    if not members and not requested:
+        return Step.WAIT
+    return Step.ASK
+
+
 def is_stale(requested_at: datetime | None, now: datetime, stale_after: timedelta) -> bool:
     """A home's last request is old enough to ask again even if nothing changed (its answer
     may have been lost, or the contingent changed meanwhile)."""
@@ -149,22 +187,12 @@ def is_stale(requested_at: datetime | None, now: datetime, stale_after: timedelt
 def revisit_would_ask(status: str, requested: Sequence[str], members: Sequence[str] | None,
                       *, stale: bool) -> bool:
     """Whether revisiting a home (`request_allocation(only_if_changed=True)`) can send a
-    request, judged from its row and its eligible members read without locks:
+    request, judged from its row and its eligible members read without locks (`next_step`):
     `homes_worth_revisiting` lets only those homes take the pool lock and their row.
-
-    - an allocating home (its answer is on its way) only once its request is stale;
-    - a waiting home nobody is eligible for, whose last request named nobody, never (there
-      is nobody to ask about and nothing for the contingent to release);
-    - another waiting home when its request is stale or its eligible members changed.
-
-    `members`: the waiting home's eligible members (not needed for an allocating one)."""
-    if status == "allocating":
-        return stale
-    if status != "waiting":
-        return False
-    if not members and not requested:
-        return False
-    return stale or list(members or ()) != list(requested)
+    `members`: the waiting home's eligible members (not needed for an allocating one). A
+    home it would only mark as waiting (WAIT) is left out: nothing would be asked."""
+    return next_step(status, requested, members, only_if_changed=True,
+                     stale=stale) is Step.ASK
 
 
 async def propose_on_decision(unit: Unit, decision: AllocationDecided) -> uuid.UUID | None:
