@@ -27,17 +27,15 @@ from services.matching.adapters.db.repository import (
     Row,
     asking_homes,
     candidate_from_row,
-    candidates_in,
     excluded_of,
     home_from_row,
     lock_candidate,
     lock_home,
-    pool_counts,
     waiting_homes_admitting,
     waiting_rows_within,
 )
 from services.matching.adapters.db.tables import candidates, homes, matches
-from services.matching.application import notify
+from services.matching.application import notify, pool_seen
 from services.matching.application.explain import explain_proposal, members_to_list
 from services.matching.application.unit import Unit
 from services.matching.domain.candidate import Candidate
@@ -214,13 +212,15 @@ async def propose_on_decision(unit: Unit, decision: AllocationDecided) -> uuid.U
     home = home_from_row(row)
     excluded = excluded_of(row)
     policy = unit.rules.eligibility
-    mine = await candidates_in(unit.session, ("waiting",), decision.member_id)
+    mine = await pool_seen.waiting_candidates(unit, [decision.member_id])
     ranked = ranked_candidates(home, mine, decision.member_id, policy, excluded)
     for choice in ranked:
         locked = await lock_candidate(unit.session, uuid.UUID(choice.case_id))
         if locked is None or locked.status != "waiting":
+            pool_seen.gone(unit, choice)
             continue  # proposed for another home meanwhile: the next one of the member
         candidate = candidate_from_row(locked)
+        pool_seen.changed(unit, candidate)
         if not is_eligible(home, candidate, policy, excluded):
             continue  # its profile changed meanwhile
         first = locked.first_proposed_at is None
@@ -241,11 +241,12 @@ async def _propose(unit: Unit, home_row: Row, candidate: Candidate,
     # in full, other members of the home's contingent year whole while they fit, the rest
     # counted. Members with no part in the year are left out: the home could never be owed
     # to them, and a region's other years would fill the list with them.
-    waiting, in_proposals = await pool_counts(unit.session, home.contingent_year)
+    # Read once in a transaction of answers (pool_seen.py).
+    waiting, in_proposals = await pool_seen.waiting_counts(unit, home.contingent_year)
     listed, not_listed = members_to_list(waiting, candidate.member_id)
     pool = list(owed_pool)
     if listed:
-        pool += await candidates_in(unit.session, ("waiting",), members=listed)
+        pool += await pool_seen.waiting_candidates(unit, listed)
     explanation = explain_proposal(
         home=home, pool=pool, policy=unit.rules.eligibility, previously_declined=excluded,
         decision=decision, requested_members=home_row.requested_members or [],
@@ -263,6 +264,7 @@ async def _propose(unit: Unit, home_row: Row, candidate: Candidate,
         "explanation": explanation, "allocation_round": decision.round,
         "candidate_status": match.candidate.status.value, "first_proposed_at": unit.now,
     }.items()})
+    pool_seen.proposed(unit, candidate)
     await unit.outbox.add(unit.session, MatchProposed(
         match_id=match_id, home_id=home_row.home_id,
         client_ref=candidate.client_ref, member_id=candidate.member_id,

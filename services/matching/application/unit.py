@@ -74,6 +74,11 @@ class Unit:
         await self.session.execute(_TAKE_POOL_LOCK[shared])
         held["shared"] = shared
 
+    @property
+    def holds_pool(self) -> bool:
+        """Whether this transaction has taken the pool lock (shared or exclusive)."""
+        return "shared" in transaction_state(self.session, _POOL_HELD)
+
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once the transaction commits; never if it rolls back."""
         after_commit(self.session, action)

@@ -1,0 +1,157 @@
+"""A transaction of allocation answers reads the waiting pool once (pool_seen.py): the owed
+members' candidates and the pool's counts are read by its first answer and kept up to date
+with its own proposals for the next — while a candidate another transaction takes meanwhile
+is still never proposed, and a transaction holding the pool lock reads afresh."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.matching.adapters.db.tables import candidates, matches
+from services.matching.application import pool_seen
+from services.matching.application.mediate import propose_on_decision
+from tests.integration.matching.support import Direct, Scenario, profile
+from tests.support.statements import Sent, statements_sent
+
+pytestmark = pytest.mark.infra
+
+
+def reads_of_waiting_candidates(sent: list[Sent]) -> int:
+    return len([s for s in sent if s.statement.lstrip().startswith("SELECT")
+                and "FROM matching.candidates" in s.statement
+                and "FOR UPDATE" not in s.statement and "count(" not in s.statement
+                and "member_id = ANY" in s.statement])
+
+
+def counts_read(sent: list[Sent]) -> int:
+    return len([s for s in sent if "FROM matching.candidates" in s.statement
+                and "count(" in s.statement])
+
+
+def locks_of(sent: list[Sent], case_id: uuid.UUID) -> int:
+    return len([s for s in sent if "FOR UPDATE" in s.statement
+                and "FROM matching.candidates" in s.statement
+                and case_id in _values(s.parameters)])
+
+
+def _values(parameters: Any) -> list[Any]:
+    return list(parameters.values() if isinstance(parameters, dict) else parameters)
+
+
+async def proposed_case(direct: Direct, match_id: uuid.UUID | None) -> uuid.UUID:
+    assert match_id is not None
+    async with direct.engine.connect() as conn:
+        case_id: uuid.UUID = await conn.scalar(
+            sa.select(matches.c.case_id).where(matches.c.match_id == match_id))
+        return case_id
+
+
+async def explanation(direct: Direct, match_id: uuid.UUID | None) -> dict[str, Any]:
+    async with direct.engine.connect() as conn:
+        found: dict[str, Any] = await conn.scalar(
+            sa.select(matches.c.explanation).where(matches.c.match_id == match_id))
+        return found
+
+
+async def test_answers_in_one_transaction_read_the_pool_once_and_see_their_own_proposals(
+    scenario: Scenario,
+) -> None:
+    s = scenario
+    member = s.member()
+    direct = Direct(s, await s.now())
+    try:
+        best = await direct.add_candidate(member, urgency="urgent")
+        second = await direct.add_candidate(member, urgency="high")
+        await direct.add_candidate(member, urgency="low")
+        homes = await direct.add_allocating_homes(2, asked=[member])
+
+        with statements_sent(direct.engine) as sent:
+            async with AsyncSession(direct.engine) as session, session.begin():
+                made = [await propose_on_decision(direct.services.unit(session, direct.now),
+                                                  direct.round_one_answer(h, member))
+                        for h in homes]
+
+        assert [await proposed_case(direct, m) for m in made] == [best, second]
+        assert reads_of_waiting_candidates(sent) == 1  # the member's, for the first answer
+        assert counts_read(sent) == 1
+        first, then = [await explanation(direct, m) for m in made]
+        # the second answer's explanation knows the first proposal: its winner waits no more
+        assert f"ref{best.hex}" not in {c["client_ref"] for c in then["candidates"]}
+        assert len(then["candidates"]) == len(first["candidates"]) - 1
+        assert then["pool"]["owed_member_waiting"] == first["pool"]["owed_member_waiting"] - 1
+        assert then["pool"]["in_other_proposals"] == first["pool"]["in_other_proposals"] + 1
+    finally:
+        await direct.close()
+
+
+@pytest.mark.parametrize("meanwhile", ["withdrawn", "needs more bedrooms"])
+async def test_a_candidate_taken_or_changed_meanwhile_is_not_proposed_nor_tried_again(
+    scenario: Scenario, meanwhile: str,
+) -> None:
+    """Another transaction withdraws the next candidate, or changes its profile so that it no
+    longer fits, after the first answer read the pool: the second answer sees that when it
+    locks the candidate and proposes the one after; the third answer of the transaction does
+    not try it again."""
+    s = scenario
+    member = s.member()
+    direct = Direct(s, await s.now())
+    try:
+        await direct.add_candidate(member, urgency="urgent")
+        taken = await direct.add_candidate(member, urgency="high")
+        last = await direct.add_candidate(member, urgency="low")
+        homes = await direct.add_allocating_homes(3, asked=[member])
+
+        with statements_sent(direct.engine) as sent:
+            async with AsyncSession(direct.engine) as session, session.begin():
+                unit = direct.services.unit(session, direct.now)
+                await propose_on_decision(unit, direct.round_one_answer(homes[0], member))
+                async with direct.engine.begin() as other:  # committed meanwhile
+                    change = {"status": "withdrawn"} if meanwhile == "withdrawn" else {
+                        "profile": profile(required_bedrooms=3, urgency="high")
+                        .model_dump(mode="json")}
+                    await other.execute(sa.update(candidates).values(**change)
+                                        .where(candidates.c.case_id == taken))
+                second = await propose_on_decision(
+                    unit, direct.round_one_answer(homes[1], member))
+                third = await propose_on_decision(
+                    unit, direct.round_one_answer(homes[2], member))
+
+        assert await proposed_case(direct, second) == last
+        assert third is None  # the member has nobody left: the home asks again
+        assert (await direct.home(homes[2])).allocation_round == 2
+        assert locks_of(sent, taken) == 1
+    finally:
+        await direct.close()
+
+
+async def test_a_transaction_holding_the_pool_lock_reads_the_pool_afresh(
+    scenario: Scenario,
+) -> None:
+    """Such a transaction may bring candidates in (an intake), so nothing it read is kept."""
+    s = scenario
+    member = s.member()
+    direct = Direct(s, await s.now())
+    try:
+        await direct.add_candidate(member)
+        for hold in (False, True):
+            async with AsyncSession(direct.engine) as session:
+                await session.begin()
+                unit = direct.services.unit(session, direct.now)
+                if hold:
+                    await unit.hold_pool()
+                before = await pool_seen.waiting_candidates(unit, [member])
+                await session.execute(sa.insert(candidates).values(
+                    case_id=uuid.uuid4(), client_ref="ref-new", member_id=member,
+                    profile=profile().model_dump(mode="json"), status="waiting",
+                    submitted_at=direct.now))
+                after = await pool_seen.waiting_candidates(unit, [member])
+                assert len(after) == len(before) + (1 if hold else 0)
+                await session.rollback()
+    finally:
+        await direct.close()
+
