@@ -68,17 +68,25 @@ async def test_answers_in_one_transaction_read_the_pool_once_and_see_their_own_p
         best = await direct.add_candidate(member, urgency="urgent")
         second = await direct.add_candidate(member, urgency="high")
         await direct.add_candidate(member, urgency="low")
+        await direct.add_candidate(s.member(2))  # another member's, for the explanation
         homes = await direct.add_allocating_homes(2, asked=[member])
 
         with statements_sent(direct.engine) as sent:
             async with AsyncSession(direct.engine) as session, session.begin():
-                made = [await propose_on_decision(direct.services.unit(session, direct.now),
-                                                  direct.round_one_answer(h, member))
-                        for h in homes]
+                made, read_by = [], []
+                for h in homes:
+                    before = len(sent)
+                    made.append(await propose_on_decision(
+                        direct.services.unit(session, direct.now),
+                        direct.round_one_answer(h, member)))
+                    read_by.append(sent[before:])
 
         assert [await proposed_case(direct, m) for m in made] == [best, second]
-        assert reads_of_waiting_candidates(sent) == 1  # the member's, for the first answer
-        assert counts_read(sent) == 1
+        # the first answer reads the member's candidates and those of the other members its
+        # explanation lists; the second reads none of them again
+        assert reads_of_waiting_candidates(read_by[0]) >= 1
+        assert reads_of_waiting_candidates(read_by[1]) == 0
+        assert [counts_read(r) for r in read_by] == [1, 0]
         first, then = [await explanation(direct, m) for m in made]
         # the second answer's explanation knows the first proposal: its winner waits no more
         assert f"ref{best.hex}" not in {c["client_ref"] for c in then["candidates"]}
