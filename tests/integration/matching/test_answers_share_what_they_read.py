@@ -6,6 +6,7 @@ is still never proposed, and a transaction holding the pool lock reads afresh.""
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,6 +20,19 @@ from tests.integration.matching.support import Direct, Scenario, profile
 from tests.support.statements import Sent, statements_sent
 
 pytestmark = pytest.mark.infra
+
+
+@pytest.fixture
+async def direct(scenario: Scenario) -> AsyncIterator[Direct]:
+    used = Direct(scenario, await scenario.now())
+    yield used
+    await used.close()
+
+
+async def three_waiting(direct: Direct, member: str) -> list[uuid.UUID]:
+    """Three waiting candidates of the member, in the order they are proposed."""
+    return [await direct.add_candidate(member, urgency=urgency)
+            for urgency in ("urgent", "high", "low")]
 
 
 def reads_of_waiting_candidates(sent: list[Sent]) -> int:
@@ -59,107 +73,87 @@ async def explanation(direct: Direct, match_id: uuid.UUID | None) -> dict[str, A
 
 
 async def test_answers_in_one_transaction_read_the_pool_once_and_see_their_own_proposals(
-    scenario: Scenario,
+    scenario: Scenario, direct: Direct,
 ) -> None:
-    s = scenario
-    member = s.member()
-    direct = Direct(s, await s.now())
-    try:
-        best = await direct.add_candidate(member, urgency="urgent")
-        second = await direct.add_candidate(member, urgency="high")
-        await direct.add_candidate(member, urgency="low")
-        await direct.add_candidate(s.member(2))  # another member's, for the explanation
-        homes = await direct.add_allocating_homes(2, asked=[member])
+    member = scenario.member()
+    best, second, _ = await three_waiting(direct, member)
+    await direct.add_candidate(scenario.member(2))  # another member's, for the explanation
+    homes = await direct.add_allocating_homes(2, asked=[member])
 
-        with statements_sent(direct.engine) as sent:
-            async with AsyncSession(direct.engine) as session, session.begin():
-                made, read_by = [], []
-                for h in homes:
-                    before = len(sent)
-                    made.append(await propose_on_decision(
-                        direct.services.unit(session, direct.now),
-                        direct.round_one_answer(h, member)))
-                    read_by.append(sent[before:])
+    with statements_sent(direct.engine) as sent:
+        async with AsyncSession(direct.engine) as session, session.begin():
+            made, read_by = [], []
+            for h in homes:
+                before = len(sent)
+                made.append(await propose_on_decision(
+                    direct.services.unit(session, direct.now),
+                    direct.round_one_answer(h, member)))
+                read_by.append(sent[before:])
 
-        assert [await proposed_case(direct, m) for m in made] == [best, second]
-        # the first answer reads the member's candidates and those of the other members its
-        # explanation lists; the second reads none of them again
-        assert reads_of_waiting_candidates(read_by[0]) >= 1
-        assert reads_of_waiting_candidates(read_by[1]) == 0
-        assert [counts_read(r) for r in read_by] == [1, 0]
-        first, then = [await explanation(direct, m) for m in made]
-        # the second answer's explanation knows the first proposal: its winner waits no more
-        assert f"ref{best.hex}" not in {c["client_ref"] for c in then["candidates"]}
-        assert len(then["candidates"]) == len(first["candidates"]) - 1
-        assert then["pool"]["owed_member_waiting"] == first["pool"]["owed_member_waiting"] - 1
-        assert then["pool"]["in_other_proposals"] == first["pool"]["in_other_proposals"] + 1
-    finally:
-        await direct.close()
+    assert [await proposed_case(direct, m) for m in made] == [best, second]
+    # the first answer reads the member's candidates and those of the other members its
+    # explanation lists; the second reads none of them again
+    assert reads_of_waiting_candidates(read_by[0]) >= 1
+    assert reads_of_waiting_candidates(read_by[1]) == 0
+    assert [counts_read(r) for r in read_by] == [1, 0]
+    first, then = [await explanation(direct, m) for m in made]
+    # the second answer's explanation knows the first proposal: its winner waits no more
+    assert f"ref{best.hex}" not in {c["client_ref"] for c in then["candidates"]}
+    assert len(then["candidates"]) == len(first["candidates"]) - 1
+    assert then["pool"]["owed_member_waiting"] == first["pool"]["owed_member_waiting"] - 1
+    assert then["pool"]["in_other_proposals"] == first["pool"]["in_other_proposals"] + 1
 
 
 @pytest.mark.parametrize("meanwhile", ["withdrawn", "needs more bedrooms"])
 async def test_a_candidate_taken_or_changed_meanwhile_is_not_proposed_nor_tried_again(
-    scenario: Scenario, meanwhile: str,
+    scenario: Scenario, direct: Direct, meanwhile: str,
 ) -> None:
     """Another transaction withdraws the next candidate, or changes its profile so that it no
     longer fits, after the first answer read the pool: the second answer sees that when it
     locks the candidate and proposes the one after; the third answer of the transaction does
     not try it again."""
-    s = scenario
-    member = s.member()
-    direct = Direct(s, await s.now())
-    try:
-        await direct.add_candidate(member, urgency="urgent")
-        taken = await direct.add_candidate(member, urgency="high")
-        last = await direct.add_candidate(member, urgency="low")
-        homes = await direct.add_allocating_homes(3, asked=[member])
+    member = scenario.member()
+    _, taken, last = await three_waiting(direct, member)
+    homes = await direct.add_allocating_homes(3, asked=[member])
 
-        with statements_sent(direct.engine) as sent:
-            async with AsyncSession(direct.engine) as session, session.begin():
-                unit = direct.services.unit(session, direct.now)
-                await propose_on_decision(unit, direct.round_one_answer(homes[0], member))
-                async with direct.engine.begin() as other:  # committed meanwhile
-                    change = {"status": "withdrawn"} if meanwhile == "withdrawn" else {
-                        "profile": profile(required_bedrooms=3, urgency="high")
-                        .model_dump(mode="json")}
-                    await other.execute(sa.update(candidates).values(**change)
-                                        .where(candidates.c.case_id == taken))
-                second = await propose_on_decision(
-                    unit, direct.round_one_answer(homes[1], member))
-                third = await propose_on_decision(
-                    unit, direct.round_one_answer(homes[2], member))
+    with statements_sent(direct.engine) as sent:
+        async with AsyncSession(direct.engine) as session, session.begin():
+            unit = direct.services.unit(session, direct.now)
+            await propose_on_decision(unit, direct.round_one_answer(homes[0], member))
+            async with direct.engine.begin() as other:  # committed meanwhile
+                change = {"status": "withdrawn"} if meanwhile == "withdrawn" else {
+                    "profile": profile(required_bedrooms=3, urgency="high")
+                    .model_dump(mode="json")}
+                await other.execute(sa.update(candidates).values(**change)
+                                    .where(candidates.c.case_id == taken))
+            second = await propose_on_decision(
+                unit, direct.round_one_answer(homes[1], member))
+            third = await propose_on_decision(
+                unit, direct.round_one_answer(homes[2], member))
 
-        assert await proposed_case(direct, second) == last
-        assert third is None  # the member has nobody left: the home asks again
-        assert (await direct.home(homes[2])).allocation_round == 2
-        assert locks_of(sent, taken) == 1
-    finally:
-        await direct.close()
+    assert await proposed_case(direct, second) == last
+    assert third is None  # the member has nobody left: the home asks again
+    assert (await direct.home(homes[2])).allocation_round == 2
+    assert locks_of(sent, taken) == 1
 
 
 async def test_a_transaction_holding_the_pool_lock_reads_the_pool_afresh(
-    scenario: Scenario,
+    scenario: Scenario, direct: Direct,
 ) -> None:
     """Such a transaction may bring candidates in (an intake), so nothing it read is kept."""
-    s = scenario
-    member = s.member()
-    direct = Direct(s, await s.now())
-    try:
-        await direct.add_candidate(member)
-        for hold in (False, True):
-            async with AsyncSession(direct.engine) as session:
-                await session.begin()
-                unit = direct.services.unit(session, direct.now)
-                if hold:
-                    await unit.hold_pool()
-                before = await pool_seen.waiting_candidates(unit, [member])
-                await session.execute(sa.insert(candidates).values(
-                    case_id=uuid.uuid4(), client_ref="ref-new", member_id=member,
-                    profile=profile().model_dump(mode="json"), status="waiting",
-                    submitted_at=direct.now))
-                after = await pool_seen.waiting_candidates(unit, [member])
-                assert len(after) == len(before) + (1 if hold else 0)
-                await session.rollback()
-    finally:
-        await direct.close()
-
+    member = scenario.member()
+    await direct.add_candidate(member)
+    for hold in (False, True):
+        async with AsyncSession(direct.engine) as session:
+            await session.begin()
+            unit = direct.services.unit(session, direct.now)
+            if hold:
+                await unit.hold_pool()
+            before = await pool_seen.waiting_candidates(unit, [member])
+            await session.execute(sa.insert(candidates).values(
+                case_id=uuid.uuid4(), client_ref="ref-new", member_id=member,
+                profile=profile().model_dump(mode="json"), status="waiting",
+                submitted_at=direct.now))
+            after = await pool_seen.waiting_candidates(unit, [member])
+            assert len(after) == len(before) + (1 if hold else 0)
+            await session.rollback()
