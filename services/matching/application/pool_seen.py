@@ -1,8 +1,8 @@
 """What a transaction of allocation answers has read of the waiting pool, kept for its next
 answers (`mediate.propose_on_decision`).
 
-The consumer hands matching the contingent's answers in shared transactions, dozens at a
-time in a burst. Each proposal reads the owed member's waiting candidates and, for its
+The consumer hands matching the contingent's answers in shared transactions, about nine at
+a time in a burst of intakes. Each proposal reads the owed member's waiting candidates and, for its
 explanation, the waiting pool counted per member and the candidates of the other members it
 lists — mostly the same members for every home of a contingent year. Read once per
 transaction and kept up to date with the transaction's own proposals, that is one read where
