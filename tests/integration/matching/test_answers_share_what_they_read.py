@@ -1,20 +1,23 @@
 """A transaction of allocation answers reads the waiting pool once (pool_seen.py): the owed
 members' candidates and the pool's counts are read by its first answer and kept up to date
-with its own proposals for the next — while a candidate another transaction takes meanwhile
-is still never proposed, and a transaction holding the pool lock reads afresh."""
+with its own proposals for the next — proposing and explaining exactly what reading afresh
+would — while a candidate another transaction takes meanwhile is still never proposed, and a
+transaction holding the pool lock reads afresh."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.matching.adapters.db.tables import candidates, matches
-from services.matching.application import pool_seen
+from services.matching.adapters.db.tables import candidates, homes, matches
+from services.matching.application import mediate, pool_seen
+from services.matching.application.explain import members_to_list
 from services.matching.application.mediate import propose_on_decision
 from tests.integration.matching.support import Direct, Scenario, profile
 from tests.support.statements import Sent, statements_sent
@@ -157,3 +160,58 @@ async def test_a_transaction_holding_the_pool_lock_reads_the_pool_afresh(
             after = await pool_seen.waiting_candidates(unit, [member])
             assert len(after) == len(before) + (1 if hold else 0)
             await session.rollback()
+
+
+async def test_what_is_kept_proposes_and_explains_exactly_what_reading_afresh_would(
+    scenario: Scenario, direct: Direct, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seven answers for three members in one transaction — proposals, a member with only an
+    ineligible candidate left, a member with nobody left — handled once with the pool kept
+    and once reading it afresh for every answer, on the same snapshot: the same candidates,
+    the same explanations (candidates listed, their exclusions and ranks, the pool's counts)
+    and the same homes asking again. The explanation lists other members while they fit
+    under two candidates here, so that the counts kept decide which members it lists."""
+    monkeypatch.setattr(mediate, "members_to_list", partial(members_to_list, cap=2))
+    one, two, three = scenario.member(1), scenario.member(2), scenario.member(3)
+    await three_waiting(direct, one)
+    await direct.add_candidate(one, urgency="urgent", required_bedrooms=2)  # too few rooms
+    await direct.add_candidate(two, urgency="high")
+    await direct.add_candidate(two, max_rent="500.00")  # the rent is too high
+    await direct.add_candidate(three)
+    named = [one, two, one, three, two, one, one]
+    asked = await direct.add_allocating_homes(len(named), asked=[one, two, three])
+
+    async def answers(session: AsyncSession) -> list[tuple[Any, ...]]:
+        outcomes: list[tuple[Any, ...]] = []
+        for home_id, member in zip(asked, named, strict=True):
+            match_id = await propose_on_decision(direct.services.unit(session, direct.now),
+                                                 direct.round_one_answer(home_id, member))
+            if match_id is None:
+                home = (await session.execute(sa.select(
+                    homes.c.status, homes.c.allocation_round, homes.c.requested_members,
+                ).where(homes.c.home_id == home_id))).one()
+                outcomes.append(("asked again", *home))
+            else:
+                match = (await session.execute(sa.select(
+                    matches.c.case_id, matches.c.explanation,
+                ).where(matches.c.match_id == match_id))).one()
+                outcomes.append(("proposed", *match))
+        return outcomes
+
+    async with AsyncSession(direct.engine) as session:
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        kept_run = await session.begin_nested()
+        kept = await answers(session)
+        await kept_run.rollback()
+        monkeypatch.setattr(pool_seen, "_kept", lambda unit: None)  # every answer reads
+        fresh_run = await session.begin_nested()
+        fresh = await answers(session)
+        await fresh_run.rollback()
+        await session.rollback()
+
+    assert [o[0] for o in kept] == ["proposed", "proposed", "proposed", "proposed",
+                                    "asked again", "proposed", "asked again"]
+    explained = [o[2] for o in kept if o[0] == "proposed"]
+    assert any(c["excluded_because"] for e in explained for c in e["candidates"])
+    assert any(e["pool"]["not_listed_members"] for e in explained)  # the cap was reached
+    assert kept == fresh
