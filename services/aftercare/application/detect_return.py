@@ -21,10 +21,11 @@ async def detect_return(
     uow: AftercareUnitOfWork, intake: SeenIntake, *, now: datetime
 ) -> list[ReturnFound]:
     """Remember ``intake`` and record the returns it makes (none for a repeat delivery)."""
-    if not await uow.intakes.remember(intake):
+    tenancies = await uow.intakes.remember(intake)
+    if tenancies is None:
         return []
     found = []
-    for trajectory_id in await uow.trajectories.ids_for_client(intake.client_ref):
+    for trajectory_id in tenancies:
         trajectory = await uow.trajectories.get(trajectory_id, lock=True)
         if trajectory is not None:
             result = await record_first_return(uow, trajectory, [intake], now=now)

@@ -62,8 +62,6 @@ class TrajectoryRepository(Protocol):
     async def for_home(self, home_id: str, corporation_id: str) -> Sequence[str]:
         """Ids of the trajectories of tenancies of this home at this corporation, newest first."""
 
-    async def ids_for_client(self, client_ref: str) -> Sequence[str]: ...
-
     async def listing(
         self, *, member_id: str | None = None, open_only: bool = False
     ) -> Sequence[AftercareTrajectory]: ...
@@ -78,8 +76,9 @@ class TrajectoryRepository(Protocol):
 
 
 class IntakeLog(Protocol):
-    async def remember(self, intake: SeenIntake) -> bool:
-        """Store the intake; False when it was seen already."""
+    async def remember(self, intake: SeenIntake) -> Sequence[str] | None:
+        """Store the intake and return the ids of its client's trajectories, oldest tenancy
+        first (where a return is looked for); None when the intake was seen already."""
 
     async def of_clients(self, client_refs: Collection[str]) -> Sequence[SeenIntake]: ...
 

@@ -10,6 +10,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.aftercare.adapters.db.tables import trajectories
+from services.aftercare.application.ports import SeenIntake
 from services.aftercare.domain.signals import SignalKind
 from services.aftercare.domain.trajectory import AftercareTrajectory
 from tests.integration.aftercare.direct import NOW, new_uow, opened
@@ -72,3 +74,29 @@ async def test_signals_cost_a_second_statement_only_when_there_are_any(
     assert statements == 2
     assert [s.kind for s in again.signals] == [SignalKind.NUISANCE, SignalKind.OTHER]
     same(again, await listed(engine, member, tid))
+
+
+async def test_an_intake_is_remembered_once_with_its_clients_tenancies_in_one_statement(
+        engine: AsyncEngine) -> None:
+    member = unique("m")
+    later = await opened(engine, member, START + timedelta(days=30))
+    earlier = await opened(engine, member, START)
+    async with new_uow(engine)() as uow:  # both tenancies are the same client's
+        [ref] = {t.client_ref for t in await uow.trajectories.listing(member_id=member)
+                 if t.trajectory_id == earlier}
+        await uow.session.execute(
+            trajectories.update().where(trajectories.c.trajectory_id == uuid.UUID(later))
+            .values(client_ref=ref))
+    intake = SeenIntake(case_id=str(uuid.uuid4()), client_ref=ref, member_id=member,
+                        submitted_on=START + timedelta(days=90))
+    stranger = SeenIntake(case_id=str(uuid.uuid4()), client_ref=unique("ref"),
+                          member_id=member, submitted_on=START)
+
+    with statements_sent(engine) as sent:
+        async with new_uow(engine)() as uow:
+            assert await uow.intakes.remember(intake) == [earlier, later]  # oldest first
+    assert len(sent) == 1
+    async with new_uow(engine)() as uow:
+        assert await uow.intakes.remember(intake) is None  # seen already
+        assert await uow.intakes.remember(stranger) == []
+        assert [i.case_id for i in await uow.intakes.of_clients([ref])] == [intake.case_id]
