@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared import migrations
 from shared.clock import Clock, ManualClock, SystemClock
-from shared.consumer import Handler, IdempotentConsumer, TransactionKey
+from shared.consumer import Handler, IdempotentConsumer, Prepare, TransactionKey
 from shared.db import make_engine, make_session_factory
 from shared.outbox import Outbox, OutboxRelay, PendingCount
 from shared.settings import ServiceSettings
@@ -242,13 +242,14 @@ def build_runtime(
     inbox_table: sa.Table, migrations_dir: Path, handlers: HandlerFactory | None = None,
     subscribe_to: list[str] | None = None, lanes: list[list[str]] | None = None,
     transaction_key: TransactionKey | None = None, clock: Clock | None = None,
+    prepare: Prepare | None = None,
 ) -> ServiceRuntime:
     """The composition of plumbing a service's `main.py` asks for. `handlers` builds the
     event handlers from the runtime's outbox and clock; they read `subscribe_to` (default:
     every other service's topic) in one subscriber, or each of `lanes` in a subscriber of
     its own, side by side: one consumer group and one inbox either way, so a lane reads
     its topics in order while another lane's slow event does not hold it up.
-    `transaction_key`: see `IdempotentConsumer`."""
+    `transaction_key`, `prepare`: see `IdempotentConsumer`."""
     clock = clock or make_clock(settings)
     engine = make_engine(settings)
     sessions = make_session_factory(engine)
@@ -279,7 +280,7 @@ def build_runtime(
             broker=broker, max_attempts=settings.consumer_max_attempts,
             max_bytes=settings.max_message_bytes, transaction_key=transaction_key,
             transaction_seconds=settings.consumer_transaction_ms / 1000,
-            on_finished=moves.made,
+            on_finished=moves.made, prepare=prepare,
         )
         for lane in lanes or [subscribe_to or [
             events_topic(s) for s in ("intake", "matching", "contingent", "aftercare")

@@ -11,7 +11,7 @@ from services.intake.adapters.db.unit_of_work import unit_of_work
 from services.intake.adapters.http import ui
 from services.intake.adapters.http.errors import install_error_handlers
 from services.intake.adapters.http.routes import Wiring, audit_router, router
-from services.intake.adapters.kafka.handlers import build_handlers
+from services.intake.adapters.kafka.handlers import build_handlers, lock_cases_of
 from services.intake.adapters.metrics import set_waiting
 from services.intake.application.context import IntakeContext
 from services.intake.config import IntakeConfig
@@ -51,7 +51,7 @@ def create_app(
         service=SERVICE, settings=settings, metadata=tables.metadata,
         outbox_table=tables.outbox, inbox_table=tables.inbox, clock=clock,
         migrations_dir=Path(__file__).parent / "adapters" / "db" / "migrations",
-        handlers=build_handlers,
+        handlers=build_handlers, prepare=lock_cases_of,
         subscribe_to=[events_topic("matching"), events_topic("aftercare")],
     )
     key = settings.pseudonym_key.get_secret_value().encode()

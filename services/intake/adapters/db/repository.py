@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.adapters.db.records import intake_from, row_values
 from services.intake.adapters.db.tables import OPEN_STATUSES, audit_log, intakes
 from services.intake.application.ports import AccessEntry, AccessQuery, CaseFilter
 from services.intake.domain.intake import Intake
-from shared.db import one_of
+from shared.db import one_of, transaction_state
 
 
 def _uuid(case_id: str) -> UUID | None:
@@ -27,6 +28,26 @@ def _uuid(case_id: str) -> UUID | None:
 # proposal and tenancy reads and writes its case.
 _CASE = sa.select(intakes).where(intakes.c.case_id == sa.bindparam("key"))
 _LOCK_CASE = _CASE.with_for_update()
+# Several cases at once, in the order of their keys (two transactions that lock some of the
+# same cases take them in the same order): one array parameter, so it compiles once.
+_LOCK_CASES = (sa.select(intakes)
+               .where(intakes.c.case_id == sa.any_(
+                   sa.bindparam("keys", type_=ARRAY(intakes.c.case_id.type))))
+               .order_by(intakes.c.case_id).with_for_update())
+_LOCKED = "intake.cases_locked"  # transaction_state: case key → its row as locked
+
+
+async def lock_cases(session: AsyncSession, case_ids: Iterable[str]) -> None:
+    """Lock the cases a transaction of several events is about, reading them in one round
+    trip instead of one each (the consumer's `prepare`); `get(…, for_update=True)` answers
+    from these rows. Nobody else can change a locked row, and `save` drops the row it
+    changes, so the next event about that case reads what the first one saved."""
+    keys = sorted({key for key in map(_uuid, case_ids) if key is not None})
+    if len(keys) < 2:  # one case: its own read is the same single round trip
+        return
+    kept = transaction_state(session, _LOCKED)
+    for row in await session.execute(_LOCK_CASES, {"keys": keys}):
+        kept[row.case_id] = row
 _LOCK_CLIENT = sa.select(sa.func.pg_advisory_xact_lock(
     sa.func.hashtext(sa.bindparam("lock", type_=sa.String))))
 _OPEN_CASE_OF = sa.select(intakes).where(
@@ -45,8 +66,10 @@ class SqlIntakeRepository:
         key = _uuid(case_id)
         if key is None:
             return None
-        query = _LOCK_CASE if for_update else _CASE
-        row = (await self._session.execute(query, {"key": key})).one_or_none()
+        row = transaction_state(self._session, _LOCKED).get(key) if for_update else None
+        if row is None:
+            query = _LOCK_CASE if for_update else _CASE
+            row = (await self._session.execute(query, {"key": key})).one_or_none()
         return None if row is None else intake_from(row)
 
     async def open_case_of(self, client_ref: str) -> Intake | None:
@@ -75,6 +98,7 @@ class SqlIntakeRepository:
         if intake.personal_data_erased_at is not None:
             values["client_number"] = None
         del values["updated_at"]  # the statement's own: now()
+        transaction_state(self._session, _LOCKED).pop(values["case_id"], None)  # read anew
         # the SET clause: the columns named by the parameters (all but the case's key)
         await self._session.execute(_SAVE, {"case": values.pop("case_id"), **values})
 

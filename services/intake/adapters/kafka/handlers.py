@@ -3,8 +3,11 @@ consumer: the inbox entry, the case's new state and any outbox event commit toge
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake.adapters.db.repository import lock_cases
 from services.intake.adapters.db.unit_of_work import SqlUnitOfWork
 from services.intake.application import track_case_status as track
 from services.intake.domain.intake import ProposalOutcome
@@ -70,3 +73,9 @@ def build_handlers(outbox: Outbox, _clock: Clock) -> dict[str, Handler]:
         "TenancyStarted": tenancy_started,
         "AftercareCompleted": aftercare_completed,
     }
+
+
+async def lock_cases_of(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+    """The consumer's `prepare`: every event the intake handles changes its case, read and
+    locked first (`track_case_status`); a transaction of several reads them all at once."""
+    await lock_cases(session, [str(envelope.case_id) for envelope in envelopes])
