@@ -6,8 +6,9 @@ Rules decided here, in the domain's words:
   what the agreed event contract cannot carry;
 - `client_ref` is the keyed HMAC of the BSN, or else of the member's own client number, so a
   returning client is recognised without a name on Kafka;
-- one open case per client: a second intake is refused (`DuplicateIntake`) — checked under a
-  lock on the `client_ref`, so two simultaneous intakes for one client cannot both pass;
+- one open case per client: a second intake is refused (`DuplicateIntake`, naming the open
+  case). The store decides as it adds the case (`IntakeRepository.add`), so two simultaneous
+  intakes for one client cannot both pass, and the usual intake asks nothing beforehand;
 - submitted at once, it publishes `IntakeSubmitted` in the same transaction (outbox).
 """
 
@@ -44,6 +45,11 @@ def pseudonym_for(key: bytes, details: IntakeDetails, member_id: str, client_num
     return client_ref(key, bsn, f"{member_id}:{client_number.strip() or '-'}")
 
 
+# How often an intake stopped by an open case that has ended by the time it is looked up is
+# tried again: once is what that takes; more means something keeps reopening the client.
+_ATTEMPTS = 3
+
+
 async def open_intake(
     uow: UnitOfWork, ctx: IntakeContext, actor: Actor, new: NewIntake
 ) -> Intake:
@@ -60,11 +66,16 @@ async def open_intake(
         raise IntakeInvalid([*invalid.errors, *extra]) from None
     if extra:
         raise IntakeInvalid(extra)
-    open_case = await uow.intakes.open_case_of(ref)
-    ensure_no_open_case(ref, [open_case] if open_case else [])
     if new.submit:
         intake.submit(now)
-    await uow.intakes.add(intake, new.client_number.strip())
+    for _ in range(_ATTEMPTS):
+        if await uow.intakes.add(intake, new.client_number.strip()):
+            break
+        open_case = await uow.intakes.open_case_of(ref)
+        ensure_no_open_case(ref, [open_case] if open_case else [])
+        # the open case ended (withdrawn, closed) the moment after it stopped this one
+    else:
+        raise RuntimeError("the client's open case kept changing; the intake was not stored")
     if new.submit:
         await uow.publish(intake_submitted(intake), case_id=intake.case_id, occurred_at=now)
     return intake

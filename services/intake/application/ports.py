@@ -29,11 +29,14 @@ class IntakeRepository(Protocol):
         ...
 
     async def open_case_of(self, client_ref: str) -> Intake | None:
-        """The client's open case, if any. Holds a lock on `client_ref` until the transaction
-        ends, so two concurrent intakes for one client cannot both pass the check."""
+        """The client's open case, if any."""
         ...
 
-    async def add(self, intake: Intake, client_number: str) -> None: ...
+    async def add(self, intake: Intake, client_number: str) -> bool:
+        """Store a new case; False, storing nothing, when it is open and its client has an
+        open case already — also one being stored at this very moment (the store waits for
+        it to be committed or not), so two simultaneous intakes cannot both be stored."""
+        ...
 
     async def client_number(self, case_id: str) -> str | None:
         """The member's own client number (personal data kept beside the aggregate)."""

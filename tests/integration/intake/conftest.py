@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import RunningSystem
+from tests.conftest import RunningSystem, migrated
 from tests.integration.intake.support import Intakes
 
 
@@ -48,3 +49,11 @@ def intakes(http: httpx.AsyncClient, intake_url: str, bootstrap: str) -> Intakes
 @pytest.fixture(scope="session")
 def database_url(system: RunningSystem) -> Iterator[str]:
     yield system.infra.database_url
+
+
+@pytest.fixture
+async def engine(scratch_database: str) -> AsyncIterator[AsyncEngine]:
+    """A database of the test's own with the intake's schema migrated from scratch (for
+    tests on the repository and the consumer's transactions, without the service)."""
+    async with migrated(scratch_database, "intake") as engine:
+        yield engine

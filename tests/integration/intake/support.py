@@ -10,6 +10,13 @@ from typing import Any
 
 import httpx
 
+from services.intake.domain.affordability import RENT_LIMITS_2025
+from services.intake.domain.client import PersonalData
+from services.intake.domain.details import IntakeDetails, IntakeRules
+from services.intake.domain.household import Household
+from services.intake.domain.intake import Intake
+from services.intake.domain.pseudonym import client_ref
+from services.intake.domain.region import U16
 from shared.auth import mint_token
 from shared.events.base import Event, envelope_for
 from shared.settings import ServiceSettings
@@ -125,3 +132,19 @@ class Intakes:
 
     async def metrics(self) -> str:
         return (await self.http.get(f"{self.url}/metrics")).text
+
+
+def submitted_intake(name: str, at: datetime, client: str | None = None) -> Intake:
+    """A submitted case of member m01 made by the domain alone, for tests on the repository
+    (`client`: the client's number at m01, which makes its client_ref; a new client without)."""
+    intake = Intake.open(
+        case_id=str(uuid.uuid4()),
+        client_ref=client_ref(b"k" * 32, None, f"m01:{client or uuid.uuid4()}"),
+        member_id="m01", caseworker_id="cw-1", now=at,
+        rules=IntakeRules(region=U16, rent_limits=RENT_LIMITS_2025),
+        details=IntakeDetails(
+            client=PersonalData(name=name, date_of_birth=date(1980, 1, 1)),
+            household=Household(adults=1), monthly_income_cents=125_000,
+            ready_to_move_on=at.date(), consent_given_on=at.date()))
+    intake.submit(at)
+    return intake

@@ -3,6 +3,8 @@ half-written; and a second intake for a client with an open case."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from shared.topics import events_topic
@@ -95,6 +97,25 @@ async def test_second_intake_at_the_same_member_points_at_the_open_case(
     assert r.status_code == 409
     assert r.json()["open_case_id"] == first["case_id"]
     assert first["case_id"] in r.json()["detail"]
+
+
+async def test_simultaneous_intakes_for_one_client_store_one_case_and_name_it_to_the_rest(
+    intakes: Intakes,
+) -> None:
+    member = new_member()
+    body = intake_body()
+    tries = [{**body, "client": {**body["client"], "client_number": f"number-{i}"}}
+             for i in range(8)]
+    answers = await asyncio.gather(*(
+        intakes.http.post(f"{intakes.url}/intakes", json=one,
+                          headers=token("caseworker", member)) for one in tries))
+    stored = [r.json()["case_id"] for r in answers if r.status_code == 201]
+    assert len(stored) == 1, [r.status_code for r in answers]
+    refused = [r for r in answers if r.status_code != 201]
+    assert {r.status_code for r in refused} == {409}
+    assert {r.json()["open_case_id"] for r in refused} == set(stored)
+    r = await intakes.http.get(f"{intakes.url}/intakes", headers=token("caseworker", member))
+    assert [case["case_id"] for case in r.json()] == stored
 
 
 async def test_open_case_at_another_member_is_told_without_its_id(intakes: Intakes) -> None:

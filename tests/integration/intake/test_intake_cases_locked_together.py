@@ -6,8 +6,7 @@ intake's own handlers, on a database of the test's own (no HTTP, no Kafka)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,20 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from services.intake.adapters.db import tables
 from services.intake.adapters.db.repository import SqlIntakeRepository, lock_cases
 from services.intake.adapters.kafka.handlers import build_handlers, lock_cases_of
-from services.intake.domain.affordability import RENT_LIMITS_2025
-from services.intake.domain.client import PersonalData
-from services.intake.domain.details import IntakeDetails, IntakeRules
-from services.intake.domain.household import Household
-from services.intake.domain.intake import Intake, IntakeStatus
-from services.intake.domain.pseudonym import client_ref
-from services.intake.domain.region import U16
+from services.intake.domain.intake import IntakeStatus
 from shared.clock import ManualClock
 from shared.consumer import Delivery, IdempotentConsumer
 from shared.events import Event
 from shared.events.base import envelope_for
 from shared.events.matching import MatchDeclined, MatchProposed
 from shared.outbox import Outbox
-from tests.conftest import migrated
+from tests.integration.intake.support import submitted_intake
 from tests.support.statements import statements_sent
 
 pytestmark = pytest.mark.infra
@@ -38,28 +31,13 @@ pytestmark = pytest.mark.infra
 T0 = datetime(2091, 3, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def engine(scratch_database: str) -> AsyncIterator[AsyncEngine]:
-    async with migrated(scratch_database, "intake") as engine:
-        yield engine
-
-
 async def submitted(engine: AsyncEngine, count: int) -> list[str]:
     """`count` submitted cases, straight into the repository."""
-    rules = IntakeRules(region=U16, rent_limits=RENT_LIMITS_2025)
     cases = []
     async with async_sessionmaker(engine)() as session, session.begin():
         for i in range(count):
-            intake = Intake.open(
-                case_id=str(uuid.uuid4()),
-                client_ref=client_ref(b"k" * 32, None, f"m01:{uuid.uuid4()}"),
-                member_id="m01", caseworker_id="cw-1", rules=rules, now=T0,
-                details=IntakeDetails(
-                    client=PersonalData(name=f"Client {i}", date_of_birth=date(1980, 1, 1)),
-                    household=Household(adults=1), monthly_income_cents=125_000,
-                    ready_to_move_on=T0.date(), consent_given_on=T0.date()))
-            intake.submit(T0)
-            await SqlIntakeRepository(session).add(intake, client_number=f"C{i}")
+            intake = submitted_intake(f"Client {i}", T0)
+            assert await SqlIntakeRepository(session).add(intake, client_number=f"C{i}")
             cases.append(intake.case_id)
     return cases
 

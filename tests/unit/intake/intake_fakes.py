@@ -66,9 +66,12 @@ class FakeIntakes:
         return next((i for i in self._store.intakes.values()
                      if i.client_ref == client_ref and i.status in OPEN_STATUSES), None)
 
-    async def add(self, intake: Intake, client_number: str) -> None:
+    async def add(self, intake: Intake, client_number: str) -> bool:
+        if intake.status in OPEN_STATUSES and await self.open_case_of(intake.client_ref):
+            return False
         self._store.intakes[intake.case_id] = intake
         self._store.client_numbers[intake.case_id] = client_number
+        return True
 
     async def client_number(self, case_id: str) -> str | None:
         return self._store.client_numbers.get(case_id)

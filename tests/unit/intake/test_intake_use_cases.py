@@ -152,6 +152,40 @@ async def test_second_intake_for_a_client_with_an_open_case_points_at_it() -> No
     assert len(db.store.intakes) == 1
 
 
+async def test_an_intake_stopped_by_an_open_case_that_has_ended_since_is_stored() -> None:
+    db = FakeDatabase()
+    async with db.uow() as uow:
+        store = uow.intakes.add
+        stopped = []
+
+        async def add(intake: Intake, client_number: str) -> bool:
+            if not stopped:  # as the database answers when the open case ends right after
+                stopped.append(intake.case_id)
+                return False
+            return await store(intake, client_number)
+
+        uow.intakes.add = add  # type: ignore[method-assign]
+        intake = await open_intake(uow, CTX, CASEWORKER, NewIntake(details(), "K-1"))
+    assert stopped == [intake.case_id]
+    assert list(db.store.intakes) == [intake.case_id]
+    assert len(db.events(IntakeSubmitted)) == 1
+
+
+async def test_an_intake_whose_client_keeps_changing_is_refused_and_stores_nothing() -> None:
+    db = FakeDatabase()
+    tries = []
+
+    async def never(intake: Intake, client_number: str) -> bool:
+        tries.append(intake.case_id)
+        return False
+
+    with pytest.raises(RuntimeError, match="kept changing"):
+        async with db.uow() as uow:
+            uow.intakes.add = never  # type: ignore[method-assign]
+            await open_intake(uow, CTX, CASEWORKER, NewIntake(details(), "K-1"))
+    assert len(tries) == 3 and db.store.intakes == {} and db.store.published == []
+
+
 async def test_same_bsn_at_another_member_is_the_same_client() -> None:
     db = FakeDatabase()
     await opened(db)

@@ -7,11 +7,11 @@ from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.adapters.db.records import intake_from, row_values
-from services.intake.adapters.db.tables import OPEN_STATUSES, audit_log, intakes
+from services.intake.adapters.db.tables import OPEN_CASE, OPEN_STATUSES, audit_log, intakes
 from services.intake.application.ports import AccessEntry, AccessQuery, CaseFilter
 from services.intake.domain.intake import Intake
 from shared.db import one_of, transaction_state
@@ -48,12 +48,14 @@ async def lock_cases(session: AsyncSession, case_ids: Iterable[str]) -> None:
     kept = transaction_state(session, _LOCKED)
     for row in await session.execute(_LOCK_CASES, {"keys": keys}):
         kept[row.case_id] = row
-_LOCK_CLIENT = sa.select(sa.func.pg_advisory_xact_lock(
-    sa.func.hashtext(sa.bindparam("lock", type_=sa.String))))
 _OPEN_CASE_OF = sa.select(intakes).where(
     intakes.c.client_ref == sa.bindparam("client_ref"), one_of(intakes.c.status, OPEN_STATUSES),
 ).limit(1)
-_ADD = sa.insert(intakes).values(updated_at=sa.func.now())
+# One open case per client: the unique index on open cases decides, in the insert itself (an
+# insert meeting one being added at this moment waits for its commit or rollback).
+_ADD = (insert(intakes).values(updated_at=sa.func.now())
+        .on_conflict_do_nothing(index_elements=[intakes.c.client_ref], index_where=OPEN_CASE)
+        .returning(intakes.c.case_id))
 _SAVE = sa.update(intakes).where(intakes.c.case_id == sa.bindparam("case")).values(
     updated_at=sa.func.now())
 
@@ -73,17 +75,15 @@ class SqlIntakeRepository:
         return None if row is None else intake_from(row)
 
     async def open_case_of(self, client_ref: str) -> Intake | None:
-        # Serialises intakes for one client until commit; the unique partial index on open
-        # cases is the backstop.
-        await self._session.execute(_LOCK_CLIENT, {"lock": "intake:" + client_ref})
         row = (await self._session.execute(
             _OPEN_CASE_OF, {"client_ref": client_ref})).one_or_none()
         return None if row is None else intake_from(row)
 
-    async def add(self, intake: Intake, client_number: str) -> None:
+    async def add(self, intake: Intake, client_number: str) -> bool:
         values = row_values(intake)
         del values["updated_at"]  # the statement's own: now()
-        await self._session.execute(_ADD, {**values, "client_number": client_number})
+        added = await self._session.execute(_ADD, {**values, "client_number": client_number})
+        return added.first() is not None
 
     async def client_number(self, case_id: str) -> str | None:
         key = _uuid(case_id)

@@ -14,6 +14,9 @@ metadata = sa.MetaData(schema=SCHEMA)
 
 # A case is open (holds the client's one place in the queue) in these statuses.
 OPEN_STATUSES = ("draft", "submitted", "proposed", "housed")
+# The predicate of the unique index on open cases, written once: an `ON CONFLICT` that names
+# the index must repeat it (services/intake/adapters/db/repository.py, `_ADD`).
+OPEN_CASE = sa.text("status IN ('draft', 'submitted', 'proposed', 'housed')")
 
 intakes = sa.Table(
     "intakes",
@@ -43,7 +46,7 @@ intakes = sa.Table(
     sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True),
     sa.Index(
         "uq_intakes_one_open_case_per_client", "client_ref", unique=True,
-        postgresql_where=sa.text("status IN ('draft', 'submitted', 'proposed', 'housed')"),
+        postgresql_where=OPEN_CASE,
     ),
     sa.Index("ix_intakes_retention", "ended_at", postgresql_where=sa.text("erased_at IS NULL")),
 )
