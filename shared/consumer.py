@@ -53,7 +53,7 @@ Handler = Callable[[AsyncSession, Event, Envelope], Awaitable[None]]
 TransactionKey = Callable[[Event], Hashable]
 # What a transaction of several events reads once for all of them, before their handlers
 # run (see `IdempotentConsumer`'s `prepare`).
-Prepare = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]
+Prepare = Callable[[AsyncSession, Sequence[tuple[Event, Envelope]]], Awaitable[None]]
 
 # Wall time per event of its transaction (inbox, handler, outbox, commit; a transaction of
 # several events is shared out evenly), so a slow consumer shows which event type costs
@@ -184,13 +184,13 @@ class IdempotentConsumer:
         # holds a run of consecutive events with one key (matching's proposals, which take
         # no pool lock, never share a transaction with events that take it after them).
         self._transaction_key = transaction_key
-        # `prepare(session, envelopes)`: a read each handler would otherwise make for its own
-        # event (intake's cases, locked), made once at the start of a transaction of several
-        # events — a round trip per event fewer. It only reads: the transaction may end
-        # before every event it was shown (`transaction_seconds`), and what it read ends with
-        # the transaction (it keeps it in `shared.db.transaction_state`). A write drops
-        # what it changes from there, so a later event about the same row reads what the
-        # earlier one wrote.
+        # `prepare(session, [(event, envelope), …])`: a read each handler would otherwise
+        # make for its own event (intake's cases, matching's homes, locked), made once at
+        # the start of a transaction of several events — a round trip per event fewer. It
+        # only reads: the transaction may end before every event it was shown
+        # (`transaction_seconds`), and what it read ends with the transaction (it keeps it
+        # in `shared.db.transaction_state`). The service's repository makes sure a later
+        # event about the same row reads what an earlier one wrote.
         self._prepare = prepare
         self._statements = _InboxStatements(inbox, self.name)
         self._progress: list[Progress] = []  # one per subscriber (lane)
@@ -320,7 +320,7 @@ class IdempotentConsumer:
         try:
             async with self._sessions() as session, session.begin():
                 if self._prepare is not None:
-                    await self._prepare(session, [item.envelope for item in candidates])
+                    await self._prepare(session, [(it.event, it.envelope) for it in candidates])
                 seen: set[Any] = set()
                 for item in candidates:
                     if done and time.perf_counter() - began > self.transaction_seconds:

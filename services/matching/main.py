@@ -22,7 +22,11 @@ from services.matching.adapters.email import (
 )
 from services.matching.adapters.http import ui
 from services.matching.adapters.http.routes import router
-from services.matching.adapters.kafka.handlers import handlers_for, pool_lock_for
+from services.matching.adapters.kafka.handlers import (
+    handlers_for,
+    lock_answered_homes,
+    pool_lock_for,
+)
 from services.matching.adapters.metrics import PrometheusThroughput, set_waiting
 from services.matching.application.decide_match import due_for_expiry, expire_match
 from services.matching.application.errors import NotFound
@@ -141,7 +145,7 @@ def create_app(
         migrations_dir=Path(__file__).parent / "adapters" / "db" / "migrations",
         handlers=handlers_for(rules, mailbox, throughput),
         lanes=[[events_topic("intake")], [events_topic("contingent")]],
-        transaction_key=pool_lock_for,
+        transaction_key=pool_lock_for, prepare=lock_answered_homes,
     )
     services = Services(runtime.outbox, rules, mailbox, throughput)
     runtime.every(matching.job_seconds, expire_proposals(services))

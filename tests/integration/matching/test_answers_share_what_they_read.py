@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matching.adapters.db.tables import candidates, homes, matches
+from services.matching.adapters.kafka.handlers import lock_answered_homes
 from services.matching.application import mediate, pool_seen
 from services.matching.application.explain import members_to_list
 from services.matching.application.mediate import propose_on_decision
@@ -54,6 +55,11 @@ def locks_of(sent: list[Sent], case_id: uuid.UUID) -> int:
     return len([s for s in sent if "FOR UPDATE" in s.statement
                 and "FROM matching.candidates" in s.statement
                 and case_id in _values(s.parameters)])
+
+
+def home_locks(sent: list[Sent]) -> int:
+    return len([s for s in sent if "FOR UPDATE" in s.statement
+                and s.statement.lstrip().startswith("SELECT matching.homes")])
 
 
 def _values(parameters: Any) -> list[Any]:
@@ -201,11 +207,17 @@ async def test_what_is_kept_proposes_and_explains_exactly_what_reading_afresh_wo
     async with AsyncSession(direct.engine) as session:
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         kept_run = await session.begin_nested()
-        kept = await answers(session)
+        with statements_sent(direct.engine) as sent_kept:
+            # as the consumer's `prepare` does: the answers' homes locked at once
+            await lock_answered_homes(session, [
+                (direct.round_one_answer(home_id, member), None)  # type: ignore[misc]
+                for home_id, member in zip(asked, named, strict=True)])
+            kept = await answers(session)
         await kept_run.rollback()
         monkeypatch.setattr(pool_seen, "_kept", lambda unit: None)  # every answer reads
         fresh_run = await session.begin_nested()
-        fresh = await answers(session)
+        with statements_sent(direct.engine) as sent_fresh:
+            fresh = await answers(session)
         await fresh_run.rollback()
         await session.rollback()
 
@@ -215,3 +227,6 @@ async def test_what_is_kept_proposes_and_explains_exactly_what_reading_afresh_wo
     assert any(c["excluded_because"] for e in explained for c in e["candidates"])
     assert any(e["pool"]["not_listed_members"] for e in explained)  # the cap was reached
     assert kept == fresh
+    # homes locked: all seven at once, then again by the two answers that ask again
+    # (`request_allocation` after the owed member had nobody left), against one each
+    assert (home_locks(sent_kept), home_locks(sent_fresh)) == (3, 9)

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
+from services.matching.adapters.kafka import handlers
 from services.matching.adapters.kafka.handlers import pool_lock_for
 from services.matching.main import create_app
 from shared.events.contingent import AllocationDecided
@@ -35,3 +38,23 @@ def test_an_answer_naming_a_member_goes_without_the_pool_lock_and_homes_share_it
              pool_lock_for(IntakeWithdrawn(client_ref="ref00001", member_id="m1",
                                            reason="other"))}
     assert len(kinds) == 3  # never one transaction: a shared holder cannot take it exclusively
+
+
+async def test_answers_lock_their_homes_at_once_only_in_a_transaction_without_the_pool_lock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    locked: list[list[uuid.UUID]] = []
+
+    async def lock_homes(session: object, home_ids: list[uuid.UUID]) -> None:
+        locked.append(list(home_ids))
+
+    monkeypatch.setattr(handlers, "lock_homes", lock_homes)
+    withdrawn = IntakeWithdrawn(client_ref="ref00001", member_id="m1", reason="other")
+    named = [answer("m1"), answer("m2")]
+    await handlers.lock_answered_homes(None, [(a, None) for a in named])  # type: ignore[misc]
+    assert locked == [[a.home_id for a in named]]
+    # the pool lock comes before any home: a transaction taking it locks nothing in advance
+    for other in (answer(None), withdrawn):
+        await handlers.lock_answered_homes(
+            None, [(a, None) for a in [*named, other]])  # type: ignore[misc]
+    assert len(locked) == 1

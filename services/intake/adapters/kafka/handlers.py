@@ -75,7 +75,8 @@ def build_handlers(outbox: Outbox, _clock: Clock) -> dict[str, Handler]:
     }
 
 
-async def lock_cases_of(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+async def lock_cases_of(session: AsyncSession,
+                        events: Sequence[tuple[Event, Envelope]]) -> None:
     """The consumer's `prepare`: every event the intake handles changes its case, read and
     locked first (`track_case_status`); a transaction of several reads them all at once."""
-    await lock_cases(session, [str(envelope.case_id) for envelope in envelopes])
+    await lock_cases(session, [str(envelope.case_id) for _, envelope in events])

@@ -55,7 +55,7 @@ from services.matching.domain.proposal import (
     ProposalStatus,
     Tenancy,
 )
-from shared.db import one_of
+from shared.db import one_of, transaction_state
 
 Row = Any  # a SQLAlchemy Row of one of the tables
 
@@ -195,9 +195,31 @@ async def lock_home(session: AsyncSession, home_id: uuid.UUID, *,
                     skip_locked: bool = False) -> Row | None:
     """The home's row, locked, with `excluded`: the clients whose proposal for it ended
     declined or expired (see `excluded_of`) — in the same round trip, since nearly every
-    caller that locks a home goes on to ask who may have it."""
+    caller that locks a home goes on to ask who may have it. A row `lock_homes` read for
+    this transaction is handed out instead, once."""
+    locked = transaction_state(session, _HOMES_LOCKED).pop(home_id, None)
+    if locked is not None:
+        return locked
     query = _LOCK_HOME_SKIPPING if skip_locked else _LOCK_HOME
     return (await session.execute(query, {"home_id": home_id})).one_or_none()
+
+
+async def lock_homes(session: AsyncSession, home_ids: Iterable[uuid.UUID]) -> None:
+    """Lock the homes a transaction of allocation answers is about, in one round trip
+    instead of one each (the consumer's `prepare`), in the order of their ids; each
+    one's first `lock_home` in the transaction takes its row from here.
+
+    Handed out once, so a later `lock_home` of the same home reads what the transaction
+    wrote. That is enough because the rule above holds: a use case writes a home only
+    after locking it, and an answer's use case touches no other home than its own — so no
+    home is written before its first `lock_home`. Nobody else can change a locked row.
+    Locking the homes before any candidate keeps the order home → candidate."""
+    keys = sorted(set(home_ids))
+    if len(keys) < 2:  # one home: its own lock is the same single round trip
+        return
+    kept = transaction_state(session, _HOMES_LOCKED)
+    for row in await session.execute(_LOCK_HOMES, {"home_ids": keys}):
+        kept[row.home_id] = row
 
 
 _excluded = sa.select(sa.func.array_agg(matches.c.case_id)).where(
@@ -207,6 +229,11 @@ _excluded = sa.select(sa.func.array_agg(matches.c.case_id)).where(
 _home_and_excluded = sa.select(homes, _excluded).where(homes.c.home_id == sa.bindparam("home_id"))
 _LOCK_HOME = _home_and_excluded.with_for_update(of=homes)
 _LOCK_HOME_SKIPPING = _home_and_excluded.with_for_update(of=homes, skip_locked=True)
+_LOCK_HOMES = (sa.select(homes, _excluded)
+               .where(homes.c.home_id == sa.any_(
+                   sa.bindparam("home_ids", type_=ARRAY(homes.c.home_id.type))))
+               .order_by(homes.c.home_id).with_for_update(of=homes))
+_HOMES_LOCKED = "matching.homes_locked"  # transaction_state: home id → its row, as locked
 
 
 _ASKING_HOMES = sa.select(homes, _excluded).where(

@@ -22,10 +22,11 @@ that home; and a transaction holding the lock shared cannot take it exclusively 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.matching.adapters.db.repository import lock_homes
 from services.matching.application import contingent_years
 from services.matching.application.decide_match import record_client_response
 from services.matching.application.mediate import propose_on_decision
@@ -58,6 +59,18 @@ def pool_lock_for(event: Event) -> str | None:
     if isinstance(event, AllocationDecided):
         return "shared" if event.member_id is None else None
     return "exclusive"
+
+
+async def lock_answered_homes(session: AsyncSession,
+                              events: Sequence[tuple[Event, Envelope]]) -> None:
+    """The consumer's `prepare`: a transaction of answers naming a member locks all their
+    homes at once — each answer's first step (`propose_on_decision`). Not in a transaction
+    that takes the pool lock (`pool_lock_for`): homes are locked after the pool lock, never
+    before it."""
+    answers = [event for event, _ in events
+               if isinstance(event, AllocationDecided) and pool_lock_for(event) is None]
+    if len(answers) == len(events):
+        await lock_homes(session, [answer.home_id for answer in answers])
 
 
 def handlers_for(
