@@ -17,6 +17,7 @@ project needs SQLAlchemy 2.1 (`tests/unit/shared/test_statements_are_cacheable.p
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
@@ -47,28 +48,51 @@ def make_engine(settings: ServiceSettings, *, pool_size: int = 20) -> AsyncEngin
     # hide_parameters: an error message must never carry a client's data from a statement.
     engine = create_async_engine(
         settings.database_url,
-        pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=0,
         hide_parameters=True,
         connect_args={"timeout": 5, "command_timeout": 30},
     )
-    if engine.dialect.driver == "asyncpg":
-        engine.sync_engine.dialect.do_ping = _ping_once  # type: ignore[method-assign]
+    sa.event.listen(engine.sync_engine, "checkin", _given_back)
+    sa.event.listen(engine.sync_engine, "checkout", _ping_when_idle)
     return engine
 
 
-def _ping_once(dbapi_connection: Any) -> bool:
-    """The pre-ping on checkout in one round trip. SQLAlchemy's asyncpg ping wraps its `;` in
-    BEGIN … ROLLBACK (for PgBouncer's transaction mode, sqlalchemy#10226): three round trips
-    per transaction, measured at a fifth of a consumer's database round trips. No PgBouncer
-    here; errors still go through the adapter, so a dead connection is recognised as a
-    disconnect and the pool replaced as before."""
+# A connection given back to the pool less than this long ago is taken again without a ping.
+PING_AFTER_IDLE_SECONDS = 1.0
+_IDLE_SINCE = "transferpunt.idle_since"
+
+
+def _given_back(dbapi_connection: Any, record: Any) -> None:
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _ping_when_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """The pool's check on checkout that the connection still works (SQLAlchemy's
+    `pool_pre_ping`, as the pool's own `checkout` event), made only for a connection idle
+    for `PING_AFTER_IDLE_SECONDS` or more.
+
+    Why not on every checkout: a ping is a round trip — the client's and PostgreSQL's CPU,
+    a socket write and a wake-up on each side — and every transaction paid it, about one
+    round trip in six of an intake's (docs/benchmark.md, round twenty-one). What it is for
+    is a connection PostgreSQL ended while it lay in the pool: a restart, a backend
+    terminated. A connection given back a moment ago was working then; PostgreSQL stopping
+    and starting again within that second is what the ping no longer catches. Then the
+    first statement fails as a disconnect: the pool replaces every connection older than
+    that, the request answers 503 with Retry-After, a consumer reads its records again
+    after a back-off — as for a restart during a transaction, which no ping could catch.
+
+    One round trip: a bare `;`. SQLAlchemy's asyncpg ping wraps it in BEGIN … ROLLBACK (for
+    PgBouncer's transaction mode, sqlalchemy#10226); no PgBouncer here. A connection that
+    fails it is replaced with the rest of the pool, as SQLAlchemy's pre-ping does."""
+    since = record.info.get(_IDLE_SINCE)  # None: opened for this checkout
+    if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+        return
     try:
         await_(dbapi_connection._connection.fetchrow(";"))
     except Exception as error:
-        dbapi_connection._handle_exception(error)
-    return True
+        raise sa.exc.InvalidatePoolError(
+            f"the connection failed its ping ({type(error).__name__})") from error
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]
