@@ -291,6 +291,13 @@ async def offer_waiting_homes(unit: Unit, candidate: Candidate) -> int:
     """
     policy = unit.rules.eligibility
     rows = await waiting_homes_admitting(unit.session, candidate, policy.readiness_grace_days)
+    return await ask_for_homes_admitting(unit, candidate, rows)
+
+
+async def ask_for_homes_admitting(unit: Unit, candidate: Candidate, rows: Sequence[Row]) -> int:
+    """`offer_waiting_homes` once the homes are found (a new candidate finds them as it is
+    added, `register_candidate`)."""
+    policy = unit.rules.eligibility
     asked = 0
     for row in rows:
         if not is_eligible(home_from_row(row), candidate, policy, frozenset()):

@@ -15,16 +15,12 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 
-from services.matching.adapters.db.repository import candidate_from
+from services.matching.adapters.db.repository import add_candidate, candidate_from
 from services.matching.adapters.db.tables import candidates
-from services.matching.application.mediate import offer_waiting_homes
+from services.matching.application.mediate import ask_for_homes_admitting, offer_waiting_homes
 from services.matching.application.unit import Unit
 from shared.events.intake import IntakeSubmitted, IntakeUpdated
-
-# built once (shared/db.py, "Statements built once"): one per intake
-_INSERT_CANDIDATE = insert(candidates).on_conflict_do_nothing().returning(candidates.c.case_id)
 
 
 async def register_candidate(unit: Unit, case_id: uuid.UUID, event: IntakeSubmitted,
@@ -33,13 +29,11 @@ async def register_candidate(unit: Unit, case_id: uuid.UUID, event: IntakeSubmit
     candidate = candidate_from(case_id, event.client_ref, event.member_id, profile,
                                submitted_at)
     await unit.hold_pool()
-    inserted = (await unit.session.execute(_INSERT_CANDIDATE, {
-        "case_id": case_id, "client_ref": event.client_ref, "member_id": event.member_id,
-        "profile": profile, "status": "waiting", "submitted_at": submitted_at,
-    })).first()
-    if inserted is None:
+    homes = await add_candidate(unit.session, candidate, profile,
+                                unit.rules.eligibility.readiness_grace_days)
+    if homes is None:
         return False
-    await offer_waiting_homes(unit, candidate)
+    await ask_for_homes_admitting(unit, candidate, homes)
     return True
 
 

@@ -74,7 +74,7 @@ STATEMENTS = module_statements() + shared_statements()
 def test_the_scan_finds_the_services_statements() -> None:
     names = {name for name, _ in STATEMENTS}
     # one of each service's hot statements, so an empty scan cannot pass
-    assert {"services.matching.application.register_candidate._INSERT_CANDIDATE",
+    assert {"services.matching.adapters.db.repository._ADD_CANDIDATE",
             "services.contingent.adapters.db.repository._RECORD_DECISION",
             "services.intake.adapters.db.repository._SAVE",
             "services.aftercare.adapters.db.repository._REMEMBER_INTAKE",

@@ -381,11 +381,32 @@ async def waiting_homes_admitting(session: AsyncSession, candidate: Candidate,
     part in (a year matching has heard of), would ask the same question: it is not loaded.
     Without this, every intake looked at every waiting home of every year — and for each, at
     the waiting pool of its year — while the answer stayed the same."""
+    return list((await session.execute(
+        _WAITING_HOMES_ADMITTING, _admitting(candidate, grace_days))).all())
+
+
+async def add_candidate(session: AsyncSession, candidate: Candidate, profile: dict[str, Any],
+                        grace_days: int) -> list[Row] | None:
+    """Add a new waiting candidate and return the homes it may unblock (as
+    `waiting_homes_admitting` finds them), in one round trip instead of two: every intake
+    does both. None, adding nothing, for a candidate who is there already (a submission
+    read again). The search sees the homes as they were before the insert, which does not
+    change them."""
+    rows = (await session.execute(_ADD_CANDIDATE, {
+        "case_id": uuid.UUID(candidate.case_id), "client_ref": candidate.client_ref,
+        "member_id": candidate.member_id, "profile": profile, "status": "waiting",
+        "submitted_at": candidate.submitted_at, **_admitting(candidate, grace_days),
+    })).all()
+    if not rows[0].added:
+        return None
+    return [row for row in rows if row.home_id is not None]
+
+
+def _admitting(candidate: Candidate, grace_days: int) -> dict[str, Any]:
     member = candidate.member_id
-    return list((await session.execute(_WAITING_HOMES_ADMITTING, {
-        "bedrooms": candidate.required_bedrooms, "max_rent": candidate.max_rent,
-        "earliest": candidate.ready_from - timedelta(days=grace_days),
-        "member": member, "members": [member]})).all())
+    return {"bedrooms": candidate.required_bedrooms, "max_rent": candidate.max_rent,
+            "earliest": candidate.ready_from - timedelta(days=grace_days),
+            "member": member, "members": [member]}
 
 
 _member = sa.bindparam("member", type_=candidates.c.member_id.type)
@@ -398,6 +419,19 @@ _WAITING_HOMES_ADMITTING = sa.select(homes).where(
         sa.bindparam("members", type_=homes.c.requested_members.type)), False),
     _takes_part(_member, homes.c.contingent_year),
 ).order_by(homes.c.offered_at)
+
+# `add_candidate`: the insert, and the search only when it inserted — `added` (0 or 1) with
+# the homes found, or with nothing (one row of NULLs) when there are none
+_added = pg_insert(candidates).values(
+    {c: sa.bindparam(c, type_=candidates.c[c].type)
+     for c in ("case_id", "client_ref", "member_id", "profile", "status", "submitted_at")},
+).on_conflict_do_nothing().returning(candidates.c.case_id).cte("added")
+_added_count = sa.select(sa.func.count().label("added")).select_from(_added).subquery("a")
+_admitting_homes = _WAITING_HOMES_ADMITTING.lateral("found")
+_ADD_CANDIDATE = (
+    sa.select(_added_count.c.added, *_admitting_homes.c)
+    .select_from(_added_count.outerjoin(_admitting_homes, _added_count.c.added > 0))
+    .order_by(_admitting_homes.c.offered_at))
 
 
 async def pool_counts(session: AsyncSession, year: int) -> tuple[dict[str, int], int]:

@@ -1,0 +1,76 @@
+"""A new candidate is added and the homes it may unblock are found in one statement
+(`repository.add_candidate`): the homes are asked about as before, and a submission read
+again adds nothing and asks nothing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.matching.adapters.db.tables import candidates
+from services.matching.application.register_candidate import register_candidate
+from shared.events.intake import IntakeSubmitted
+from tests.integration.matching.support import Direct, Scenario, profile
+from tests.support.statements import statements_sent
+
+pytestmark = pytest.mark.infra
+
+# A rent no other test's home asks and a date long before any other test's candidate is
+# ready: the search finds this test's home alone, and no other candidate is eligible for it.
+RENT, READY = "101.37", "2020-03-03"
+
+
+@pytest.fixture
+async def direct(scenario: Scenario) -> AsyncIterator[Direct]:
+    used = Direct(scenario, await scenario.now())
+    yield used
+    await used.close()
+
+
+async def submit(direct: Direct, event: IntakeSubmitted, case_id: uuid.UUID) -> bool:
+    async with AsyncSession(direct.engine) as session, session.begin():
+        return await register_candidate(direct.services.unit(session, direct.now), case_id,
+                                        event, direct.now)
+
+
+async def test_a_candidate_is_added_with_the_homes_it_unblocks_in_one_statement_and_once(
+    scenario: Scenario, direct: Direct,
+) -> None:
+    home_id = await direct.offer(rent=RENT, available_from=READY)
+    assert (await direct.home(home_id)).status == "waiting"  # nobody for it yet
+    member = scenario.member()
+    case_id = uuid.uuid4()
+    event = IntakeSubmitted(client_ref=f"ref{case_id.hex}", member_id=member,
+                            profile=profile(max_rent=RENT, ready_from=READY), consent=True)
+
+    with statements_sent(direct.engine) as sent:
+        assert await submit(direct, event, case_id)
+    inserts = [s.statement for s in sent if "INSERT INTO matching.candidates" in s.statement]
+    assert len(inserts) == 1 and "FROM matching.homes" in inserts[0]
+    searches = [s for s in sent if s.statement.lstrip().startswith("SELECT matching.homes")
+                and "FOR UPDATE" not in s.statement]
+    assert searches == []  # found by the insert's statement, not searched again
+    asked = await direct.home(home_id)
+    assert (asked.status, asked.requested_members) == ("allocating", [member])
+
+    assert not await submit(direct, event, case_id)  # read again: nothing added or asked
+    assert (await direct.home(home_id)).allocation_round == asked.allocation_round
+    async with direct.engine.connect() as conn:
+        assert await conn.scalar(sa.select(sa.func.count()).select_from(candidates)
+                                 .where(candidates.c.case_id == case_id)) == 1
+
+
+async def test_a_candidate_no_waiting_home_admits_is_added_all_the_same(
+    scenario: Scenario, direct: Direct,
+) -> None:
+    case_id = uuid.uuid4()
+    event = IntakeSubmitted(client_ref=f"ref{case_id.hex}", member_id=scenario.member(),
+                            profile=profile(max_rent="1.00"), consent=True)
+    assert await submit(direct, event, case_id)
+    async with direct.engine.connect() as conn:
+        assert await conn.scalar(sa.select(candidates.c.status)
+                                 .where(candidates.c.case_id == case_id)) == "waiting"
