@@ -16,9 +16,10 @@ from shared.outbox import Outbox
 
 
 class SqlUnitOfWork:
-    def __init__(self, session: AsyncSession, outbox: Outbox) -> None:
+    def __init__(self, session: AsyncSession, outbox: Outbox, *,
+                 saves_at_commit: bool = False) -> None:
         self.session = session
-        self.intakes = SqlIntakeRepository(session)
+        self.intakes = SqlIntakeRepository(session, saves_at_commit=saves_at_commit)
         self.access_log = SqlAccessLog(session)
         self._outbox = outbox
 

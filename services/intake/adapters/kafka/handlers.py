@@ -28,7 +28,8 @@ from shared.outbox import Outbox
 
 def build_handlers(outbox: Outbox, _clock: Clock) -> dict[str, Handler]:
     def uow(session: AsyncSession) -> SqlUnitOfWork:
-        return SqlUnitOfWork(session, outbox)
+        # a transaction of several events saves their cases in one statement at commit
+        return SqlUnitOfWork(session, outbox, saves_at_commit=True)
 
     async def match_proposed(session: AsyncSession, event: Event, env: Envelope) -> None:
         assert isinstance(event, MatchProposed)
