@@ -294,15 +294,16 @@ async def offer_waiting_homes(unit: Unit, candidate: Candidate) -> int:
     return await ask_for_homes_admitting(unit, candidate, rows)
 
 
-async def ask_for_homes_admitting(unit: Unit, candidate: Candidate, rows: Sequence[Row]) -> int:
-    """`offer_waiting_homes` once the homes are found (a new candidate finds them as it is
-    added, `register_candidate`)."""
+async def ask_for_homes_admitting(unit: Unit, candidate: Candidate, rows: Sequence[Row], *,
+                                  locked: bool = False) -> int:
+    """`offer_waiting_homes` once the homes are found (a new candidate finds them, locked,
+    as it is added: `locked`, see `repository.add_candidate`)."""
     policy = unit.rules.eligibility
     asked = 0
     for row in rows:
         if not is_eligible(home_from_row(row), candidate, policy, frozenset()):
             continue
-        held = await lock_home(unit.session, row.home_id, skip_locked=True)
+        held = row if locked else await lock_home(unit.session, row.home_id, skip_locked=True)
         if held is None:
             continue
         asked += await request_allocation(unit, row.home_id, only_if_changed=True,

@@ -1,9 +1,11 @@
-"""A new candidate is added and the homes it may unblock are found in one statement
-(`repository.add_candidate`): the homes are asked about as before, and a submission read
-again adds nothing and asks nothing."""
+"""A new candidate is added and the homes it may unblock are found and locked in one
+statement (`repository.add_candidate`): the homes are asked about as before, one another
+transaction holds is passed over, and a submission read again adds nothing and asks
+nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -11,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.matching.adapters.db.tables import candidates
+from services.matching.adapters.db.tables import candidates, homes
 from services.matching.application.register_candidate import register_candidate
 from shared.events.intake import IntakeSubmitted
 from tests.integration.matching.support import Direct, Scenario, profile
@@ -51,9 +53,9 @@ async def test_a_candidate_is_added_with_the_homes_it_unblocks_in_one_statement_
         assert await submit(direct, event, case_id)
     inserts = [s.statement for s in sent if "INSERT INTO matching.candidates" in s.statement]
     assert len(inserts) == 1 and "FROM matching.homes" in inserts[0]
-    searches = [s for s in sent if s.statement.lstrip().startswith("SELECT matching.homes")
-                and "FOR UPDATE" not in s.statement]
-    assert searches == []  # found by the insert's statement, not searched again
+    reads_of_homes = [s for s in sent if s.statement.lstrip().startswith("SELECT matching.homes")]
+    assert reads_of_homes == []  # found and locked by the insert's statement, not again
+    assert "SKIP LOCKED" in inserts[0]
     asked = await direct.home(home_id)
     assert (asked.status, asked.requested_members) == ("allocating", [member])
 
@@ -74,3 +76,19 @@ async def test_a_candidate_no_waiting_home_admits_is_added_all_the_same(
     async with direct.engine.connect() as conn:
         assert await conn.scalar(sa.select(candidates.c.status)
                                  .where(candidates.c.case_id == case_id)) == "waiting"
+
+
+async def test_a_home_another_transaction_holds_is_passed_over_without_waiting(
+    scenario: Scenario, direct: Direct,
+) -> None:
+    earlier = "2018-06-06"  # before the first test's candidate is ready: not eligible here
+    home_id = await direct.offer(rent=RENT, available_from=earlier)
+    assert (await direct.home(home_id)).status == "waiting"
+    case_id = uuid.uuid4()
+    event = IntakeSubmitted(client_ref=f"ref{case_id.hex}", member_id=scenario.member(),
+                            profile=profile(max_rent=RENT, ready_from=earlier), consent=True)
+    async with AsyncSession(direct.engine) as holder, holder.begin():
+        await holder.execute(sa.select(homes.c.home_id).where(homes.c.home_id == home_id)
+                             .with_for_update())
+        assert await asyncio.wait_for(submit(direct, event, case_id), 10)
+    assert (await direct.home(home_id)).status == "waiting"  # not asked: it was held

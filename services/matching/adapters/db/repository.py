@@ -388,10 +388,12 @@ async def waiting_homes_admitting(session: AsyncSession, candidate: Candidate,
 async def add_candidate(session: AsyncSession, candidate: Candidate, profile: dict[str, Any],
                         grace_days: int) -> list[Row] | None:
     """Add a new waiting candidate and return the homes it may unblock (as
-    `waiting_homes_admitting` finds them), in one round trip instead of two: every intake
-    does both. None, adding nothing, for a candidate who is there already (a submission
-    read again). The search sees the homes as they were before the insert, which does not
-    change them."""
+    `waiting_homes_admitting` finds them), locked as `lock_home(…, skip_locked=True)` would
+    lock them — in one round trip instead of two and one per home: every intake does all
+    of it. None, adding nothing, for a candidate who is there already (a submission read
+    again). The search sees the homes as they were before the insert, which does not change
+    them. A home the search admits but the domain does not (`is_eligible`) stays locked
+    until the transaction ends; nothing else changes it meanwhile."""
     rows = (await session.execute(_ADD_CANDIDATE, {
         "case_id": uuid.UUID(candidate.case_id), "client_ref": candidate.client_ref,
         "member_id": candidate.member_id, "profile": profile, "status": "waiting",
@@ -427,7 +429,11 @@ _added = pg_insert(candidates).values(
      for c in ("case_id", "client_ref", "member_id", "profile", "status", "submitted_at")},
 ).on_conflict_do_nothing().returning(candidates.c.case_id).cte("added")
 _added_count = sa.select(sa.func.count().label("added")).select_from(_added).subquery("a")
-_admitting_homes = _WAITING_HOMES_ADMITTING.lateral("found")
+# Locked as found, with `excluded` (as `lock_home` gives them): those another transaction
+# holds are passed over, as `offer_waiting_homes` passes them over (SKIP LOCKED: it never
+# waits on a home while holding the new candidate).
+_admitting_homes = (_WAITING_HOMES_ADMITTING.add_columns(_excluded)
+                    .with_for_update(of=homes, skip_locked=True).lateral("found"))
 _ADD_CANDIDATE = (
     sa.select(_added_count.c.added, *_admitting_homes.c)
     .select_from(_added_count.outerjoin(_admitting_homes, _added_count.c.added > 0))
