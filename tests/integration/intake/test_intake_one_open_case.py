@@ -9,15 +9,29 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.intake.adapters.db.repository import SqlIntakeRepository
-from services.intake.domain.intake import WithdrawalReason
+from services.intake.domain.intake import Intake, WithdrawalReason
 from tests.integration.intake.support import submitted_intake
 
 pytestmark = pytest.mark.infra
 
 T0 = datetime(2091, 5, 4, 9, 0, tzinfo=UTC)
+
+
+async def waiting_to_add(sessions: async_sessionmaker[AsyncSession], intake: Intake,
+                         number: str) -> asyncio.Task[bool]:
+    """The intake being added in a transaction of its own, shown to wait (for another
+    transaction adding an open case of the same client)."""
+    async def add() -> bool:
+        async with sessions() as session, session.begin():
+            return await SqlIntakeRepository(session).add(intake, number)
+
+    waiting = asyncio.create_task(add())
+    await asyncio.sleep(0.5)
+    assert not waiting.done()
+    return waiting
 
 
 async def test_an_intake_waits_for_one_of_its_client_being_stored_and_is_not_stored(
@@ -26,14 +40,7 @@ async def test_an_intake_waits_for_one_of_its_client_being_stored_and_is_not_sto
     first, second = submitted_intake("A", T0, "c-1"), submitted_intake("A", T0, "c-1")
     async with sessions() as holding, holding.begin():
         assert await SqlIntakeRepository(holding).add(first, "c-1")
-
-        async def add_second() -> bool:
-            async with sessions() as session, session.begin():
-                return await SqlIntakeRepository(session).add(second, "c-1")
-
-        waiting = asyncio.create_task(add_second())
-        await asyncio.sleep(0.5)
-        assert not waiting.done()  # the first is not committed yet: the second waits
+        waiting = await waiting_to_add(sessions, second, "c-1")  # the first not committed
     assert await waiting is False
     async with sessions() as session:
         repository = SqlIntakeRepository(session)
@@ -55,13 +62,6 @@ async def test_an_intake_is_stored_once_the_open_case_ended_or_was_never_committ
     async with sessions() as holding:
         await holding.begin()
         assert await SqlIntakeRepository(holding).add(rolled_back, "c-2")
-
-        async def add_again() -> bool:
-            async with sessions() as session, session.begin():
-                return await SqlIntakeRepository(session).add(again, "c-2")
-
-        waiting = asyncio.create_task(add_again())
-        await asyncio.sleep(0.5)
-        assert not waiting.done()
+        waiting = await waiting_to_add(sessions, again, "c-2")
         await holding.rollback()
     assert await waiting is True
