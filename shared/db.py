@@ -74,7 +74,7 @@ def _ping_when_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
 
     Why not on every checkout: a ping is a round trip — the client's and PostgreSQL's CPU,
     a socket write and a wake-up on each side — and every transaction paid it, about one
-    round trip in six of an intake's (docs/benchmark.md, round twenty-one). What it is for
+    round trip in fourteen of an intake's (docs/benchmark.md, round twenty-one). What it is for
     is a connection PostgreSQL ended while it lay in the pool: a restart, a backend
     terminated. A connection given back a moment ago was working then; PostgreSQL stopping
     and starting again within that second is what the ping no longer catches. Then the
