@@ -46,15 +46,18 @@ def make_engine(settings: ServiceSettings, *, pool_size: int = 20) -> AsyncEngin
     ~350 times in aftercare in one simulated year, ~5 ms of CPU each. The most connections a
     service holds (20) is what 10 + 10 overflow allowed before."""
     # hide_parameters: an error message must never carry a client's data from a statement.
+    asyncpg = sa.engine.make_url(settings.database_url).get_driver_name() == "asyncpg"
     engine = create_async_engine(
         settings.database_url,
+        pool_pre_ping=not asyncpg,  # SQLAlchemy's own for a driver `_ping_when_idle` is not for
         pool_size=pool_size,
         max_overflow=0,
         hide_parameters=True,
         connect_args={"timeout": 5, "command_timeout": 30},
     )
-    sa.event.listen(engine.sync_engine, "checkin", _given_back)
-    sa.event.listen(engine.sync_engine, "checkout", _ping_when_idle)
+    if asyncpg:
+        sa.event.listen(engine.sync_engine, "checkin", _given_back)
+        sa.event.listen(engine.sync_engine, "checkout", _ping_when_idle)
     return engine
 
 

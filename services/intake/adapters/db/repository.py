@@ -35,6 +35,16 @@ _LOCK_CASES = (sa.select(intakes)
                    sa.bindparam("keys", type_=ARRAY(intakes.c.case_id.type))))
                .order_by(intakes.c.case_id).with_for_update())
 _LOCKED = "intake.cases_locked"  # transaction_state: case key → its row as locked
+_OPEN_CASE_OF = sa.select(intakes).where(
+    intakes.c.client_ref == sa.bindparam("client_ref"), one_of(intakes.c.status, OPEN_STATUSES),
+).limit(1)
+# One open case per client: the unique index on open cases decides, in the insert itself (an
+# insert meeting one being added at this moment waits for its commit or rollback).
+_ADD = (insert(intakes).values(updated_at=sa.func.now())
+        .on_conflict_do_nothing(index_elements=[intakes.c.client_ref], index_where=OPEN_CASE)
+        .returning(intakes.c.case_id))
+_SAVE = sa.update(intakes).where(intakes.c.case_id == sa.bindparam("case")).values(
+    updated_at=sa.func.now())
 
 
 async def lock_cases(session: AsyncSession, case_ids: Iterable[str]) -> None:
@@ -48,16 +58,6 @@ async def lock_cases(session: AsyncSession, case_ids: Iterable[str]) -> None:
     kept = transaction_state(session, _LOCKED)
     for row in await session.execute(_LOCK_CASES, {"keys": keys}):
         kept[row.case_id] = row
-_OPEN_CASE_OF = sa.select(intakes).where(
-    intakes.c.client_ref == sa.bindparam("client_ref"), one_of(intakes.c.status, OPEN_STATUSES),
-).limit(1)
-# One open case per client: the unique index on open cases decides, in the insert itself (an
-# insert meeting one being added at this moment waits for its commit or rollback).
-_ADD = (insert(intakes).values(updated_at=sa.func.now())
-        .on_conflict_do_nothing(index_elements=[intakes.c.client_ref], index_where=OPEN_CASE)
-        .returning(intakes.c.case_id))
-_SAVE = sa.update(intakes).where(intakes.c.case_id == sa.bindparam("case")).values(
-    updated_at=sa.func.now())
 
 
 _SAVED_AT_COMMIT = "intake.saved_at_commit"  # transaction_state: case keys saved at commit
