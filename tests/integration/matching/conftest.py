@@ -26,7 +26,7 @@ from aiosmtpd.controller import Controller
 
 from shared.topics import SERVICES
 from tests.conftest import RunningSystem
-from tests.integration.matching.support import BUSINESS_START, COORDINATOR, Scenario
+from tests.integration.matching.support import BUSINESS_START, COORDINATOR, Direct, Scenario
 from tests.support.years import CONTINGENT, free_year
 from transferpunt.localstack import free_port
 from transferpunt.stack import LocalStack
@@ -137,6 +137,15 @@ async def scenario(matching: MatchingUnderTest) -> AsyncIterator[Scenario]:
         scenario = Scenario(http=http, env=matching, run=run, year=year)
         yield scenario
         await no_homes_left_without_a_contingent(scenario)
+
+
+@pytest.fixture
+async def direct(scenario: Scenario) -> AsyncIterator[Direct]:
+    """The use cases called directly on the service's database (`support.Direct`), at the
+    scenario's business time."""
+    used = Direct(scenario, await scenario.now())
+    yield used
+    await used.close()
 
 
 async def no_homes_left_without_a_contingent(s: Scenario) -> None:

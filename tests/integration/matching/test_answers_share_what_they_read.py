@@ -7,7 +7,6 @@ transaction holding the pool lock reads afresh."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
@@ -24,13 +23,6 @@ from tests.integration.matching.support import Direct, Scenario, profile
 from tests.support.statements import Sent, statements_sent
 
 pytestmark = pytest.mark.infra
-
-
-@pytest.fixture
-async def direct(scenario: Scenario) -> AsyncIterator[Direct]:
-    used = Direct(scenario, await scenario.now())
-    yield used
-    await used.close()
 
 
 async def three_waiting(direct: Direct, member: str) -> list[uuid.UUID]:

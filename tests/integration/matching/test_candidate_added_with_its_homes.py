@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 import sqlalchemy as sa
@@ -24,13 +23,6 @@ pytestmark = pytest.mark.infra
 # A rent no other test's home asks and a date long before any other test's candidate is
 # ready: the search finds this test's home alone, and no other candidate is eligible for it.
 RENT, READY = "101.37", "2020-03-03"
-
-
-@pytest.fixture
-async def direct(scenario: Scenario) -> AsyncIterator[Direct]:
-    used = Direct(scenario, await scenario.now())
-    yield used
-    await used.close()
 
 
 async def submit(direct: Direct, event: IntakeSubmitted, case_id: uuid.UUID) -> bool:
