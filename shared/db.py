@@ -182,6 +182,12 @@ def _executemany(statement: sa.Executable) -> Writer:
     return write
 
 
+def pending_at_commit(session: AsyncSession, statement: sa.Executable, key: Hashable) -> bool:
+    """Whether `at_commit(session, statement, …, key=key)` waits for the commit: a reader of
+    that row calls `write_pending` first."""
+    return key in transaction_state(session, _AT_COMMIT).get(_executemany(statement), {})
+
+
 def _write_pending(session: Session) -> None:
     pending = transaction_state(session, _AT_COMMIT)
     writes = list(pending.items())

@@ -14,7 +14,7 @@ from services.intake.adapters.db.records import intake_from, row_values
 from services.intake.adapters.db.tables import OPEN_CASE, OPEN_STATUSES, audit_log, intakes
 from services.intake.application.ports import AccessEntry, AccessQuery, CaseFilter
 from services.intake.domain.intake import Intake
-from shared.db import at_commit, one_of, transaction_state, write_pending
+from shared.db import at_commit, one_of, pending_at_commit, transaction_state, write_pending
 
 
 def _uuid(case_id: str) -> UUID | None:
@@ -60,9 +60,6 @@ async def lock_cases(session: AsyncSession, case_ids: Iterable[str]) -> None:
         kept[row.case_id] = row
 
 
-_SAVED_AT_COMMIT = "intake.saved_at_commit"  # transaction_state: case keys saved at commit
-
-
 class SqlIntakeRepository:
     """`saves_at_commit`: a case's save is written as the transaction commits, with every
     other case saved in it in one `executemany` (`shared.db.at_commit`), instead of one
@@ -86,9 +83,7 @@ class SqlIntakeRepository:
         return None if row is None else intake_from(row)
 
     async def _saved_first(self, key: UUID) -> None:
-        saved = transaction_state(self._session, _SAVED_AT_COMMIT)
-        if key in saved:
-            saved.clear()
+        if pending_at_commit(self._session, _SAVE, key):
             await write_pending(self._session)
 
     async def open_case_of(self, client_ref: str) -> Intake | None:
@@ -120,8 +115,7 @@ class SqlIntakeRepository:
         # the SET clause: the columns named by the parameters (all but the case's key)
         params = {"case": key, **values}
         if self._saves_at_commit and "client_number" not in values:  # one shape per batch
-            at_commit(self._session, _SAVE, params, key=("intake", key))
-            transaction_state(self._session, _SAVED_AT_COMMIT)[key] = True
+            at_commit(self._session, _SAVE, params, key=key)
             return
         await self._saved_first(key)
         await self._session.execute(_SAVE, params)
