@@ -35,6 +35,9 @@ from shared.topics import events_topic
 
 log = logging.getLogger(__name__)
 
+# An outbox row: event id, event type, topic, key (the case), the envelope as JSON.
+_Row = tuple[UUID, str, str, str, str]
+
 
 class Outbox:
     """Appends events to the service's outbox inside the caller's transaction.
@@ -59,33 +62,61 @@ class Outbox:
                 ("payloads", sa.Text()))),
         ).table_valued("event_id", "event_type", "topic", "key", "payload",
                        with_ordinality="n").render_derived()
-        rows = sa.select(given.c.event_id, given.c.event_type, given.c.topic, given.c.key,
-                         sa.cast(given.c.payload, JSONB)).order_by(given.c.n)
-        self._insert = table.insert().from_select(
+        self._table = table
+        self._rows = sa.select(given.c.event_id, given.c.event_type, given.c.topic,
+                               given.c.key, sa.cast(given.c.payload, JSONB)).order_by(given.c.n)
+        self._insert = self._insert_of(self._rows)
+        self._along: dict[sa.CTE, sa.CTE] = {}
+
+    def _insert_of(self, rows: sa.Select[Any]) -> sa.Insert:
+        return self._table.insert().from_select(
             ["event_id", "event_type", "topic", "key", "payload"], rows,
         ).returning(sa.func.pg_notify(self.channel, ""))
+
+    def along(self, change: sa.CTE) -> sa.CTE:
+        """The outbox's insert as a CTE beside `change` (a CTE of a state change with
+        `RETURNING`), writing its events only if `change` returned a row: a state change
+        and its events in one statement, which PostgreSQL applies whole or not at all
+        without a transaction around it (`shared.db.in_one_statement`). Its parameters:
+        `parameters`. Built once per `change` (a statement built once)."""
+        if change not in self._along:
+            self._along[change] = self._insert_of(
+                self._rows.where(sa.exists(sa.select(1).select_from(change))),
+            ).cte(f"{change.name}_published")
+        return self._along[change]
+
+    def parameters(self, event: Event, *, case_id: UUID,
+                   occurred_at: datetime | None = None) -> dict[str, list[Any]]:
+        """The parameters of the insert `along` makes, for one event."""
+        return _arrays([_row(self._envelope(event, case_id, occurred_at), event, case_id)])
+
+    def _envelope(self, event: Event, case_id: UUID, occurred_at: datetime | None) -> Envelope:
+        return envelope_for(event, case_id=case_id, occurred_at=occurred_at or self._clock.now(),
+                            recorded_at=datetime.now(UTC))
 
     async def add(
         self, session: AsyncSession, event: Event, *, case_id: UUID,
         occurred_at: datetime | None = None,
     ) -> Envelope:
-        envelope = envelope_for(
-            event,
-            case_id=case_id,
-            occurred_at=occurred_at or self._clock.now(),
-            recorded_at=datetime.now(UTC),
-        )
-        write_at_commit(session, self.write, (
-            envelope.event_id, envelope.type, events_topic(event.producer), str(case_id),
-            envelope.model_dump_json()))
+        envelope = self._envelope(event, case_id, occurred_at)
+        write_at_commit(session, self.write, _row(envelope, event, case_id))
         return envelope
 
-    def write(self, session: Session, appended: list[tuple[UUID, str, str, str, str]]) -> None:
+    def write(self, session: Session, appended: list[_Row]) -> None:
         """Insert the rows a transaction appended (called just before it commits)."""
-        ids, types, topics, keys, payloads = zip(*appended, strict=True)
-        session.execute(self._insert, {"event_ids": list(ids), "event_types": list(types),
-                                       "topics": list(topics), "keys": list(keys),
-                                       "payloads": list(payloads)})
+        session.execute(self._insert, _arrays(appended))
+
+
+def _row(envelope: Envelope, event: Event, case_id: UUID) -> _Row:
+    return (envelope.event_id, envelope.type, events_topic(event.producer), str(case_id),
+            envelope.model_dump_json())
+
+
+def _arrays(rows: list[_Row]) -> dict[str, list[Any]]:
+    """Outbox rows as the insert's parameters: one array per column, in the rows' order."""
+    ids, types, topics, keys, payloads = zip(*rows, strict=True)
+    return {"event_ids": list(ids), "event_types": list(types), "topics": list(topics),
+            "keys": list(keys), "payloads": list(payloads)}
 
 
 def _plain_sql(statement: sa.ClauseElement) -> str:

@@ -9,7 +9,8 @@ Rules decided here, in the domain's words:
 - one open case per client: a second intake is refused (`DuplicateIntake`, naming the open
   case). The store decides as it adds the case (`IntakeRepository.add`), so two simultaneous
   intakes for one client cannot both pass, and the usual intake asks nothing beforehand;
-- submitted at once, it publishes `IntakeSubmitted` in the same transaction (outbox).
+- submitted at once, it publishes `IntakeSubmitted` with the case, in the same write (the
+  store's `add`: one statement, so the route needs no transaction around it).
 """
 
 from __future__ import annotations
@@ -66,16 +67,16 @@ async def open_intake(
         raise IntakeInvalid([*invalid.errors, *extra]) from None
     if extra:
         raise IntakeInvalid(extra)
+    submitted = None
     if new.submit:
         intake.submit(now)
+        submitted = intake_submitted(intake)
     for _ in range(_ATTEMPTS):
-        if await uow.intakes.add(intake, new.client_number.strip()):
+        if await uow.intakes.add(intake, new.client_number.strip(), submitted=submitted):
             break
         open_case = await uow.intakes.open_case_of(ref)
         ensure_no_open_case(ref, [open_case] if open_case else [])
         # the open case ended (withdrawn, closed) the moment after it stopped this one
     else:
         raise RuntimeError("the client's open case kept changing; the intake was not stored")
-    if new.submit:
-        await uow.publish(intake_submitted(intake), case_id=intake.case_id, occurred_at=now)
     return intake

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from services.intake.domain.intake import Intake, IntakeStatus
 from shared.events.base import Event
+from shared.events.intake import IntakeSubmitted
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +33,13 @@ class IntakeRepository(Protocol):
         """The client's open case, if any."""
         ...
 
-    async def add(self, intake: Intake, client_number: str) -> bool:
+    async def add(self, intake: Intake, client_number: str, *,
+                  submitted: IntakeSubmitted | None = None) -> bool:
         """Store a new case; False, storing nothing, when it is open and its client has an
         open case already — also one being stored at this very moment (the store waits for
-        it to be committed or not), so two simultaneous intakes cannot both be stored."""
+        it to be committed or not), so two simultaneous intakes cannot both be stored.
+        `submitted`: the case's `IntakeSubmitted`, published (outbox) in the same write and
+        only if the case is stored, as occurred at the intake's submission."""
         ...
 
     async def client_number(self, case_id: str) -> str | None:

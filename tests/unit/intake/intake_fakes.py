@@ -22,6 +22,7 @@ from services.intake.domain.intake import OPEN_STATUSES, Intake
 from services.intake.domain.region import U16
 from shared.clock import ManualClock
 from shared.events.base import Event
+from shared.events.intake import IntakeSubmitted
 
 KEY = b"unit-test-pseudonym-key-32-bytes"
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -55,9 +56,24 @@ class Store:
     published: list[Published] = field(default_factory=list)
 
 
+class OneStatement:
+    """A unit of work that writes in one statement (`unit_of_work(one_statement=True)`: no
+    transaction around it): a second write would be committed apart from the first."""
+
+    def __init__(self, on: bool) -> None:
+        self._on = on
+        self._wrote = False
+
+    def write(self, what: str) -> None:
+        if self._on and self._wrote:
+            raise AssertionError(f"{what}: a second write in a unit of work of one statement")
+        self._wrote = True
+
+
 class FakeIntakes:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, writes: OneStatement | None = None) -> None:
         self._store = store
+        self._writes = writes or OneStatement(False)
 
     async def get(self, case_id: str, *, for_update: bool = False) -> Intake | None:
         return self._store.intakes.get(case_id)
@@ -66,17 +82,24 @@ class FakeIntakes:
         return next((i for i in self._store.intakes.values()
                      if i.client_ref == client_ref and i.status in OPEN_STATUSES), None)
 
-    async def add(self, intake: Intake, client_number: str) -> bool:
+    async def add(self, intake: Intake, client_number: str, *,
+                  submitted: IntakeSubmitted | None = None) -> bool:
         if intake.status in OPEN_STATUSES and await self.open_case_of(intake.client_ref):
             return False
+        self._writes.write("add")
         self._store.intakes[intake.case_id] = intake
         self._store.client_numbers[intake.case_id] = client_number
+        if submitted is not None:
+            assert intake.submitted_at is not None
+            self._store.published.append(
+                Published(submitted, intake.case_id, intake.submitted_at))
         return True
 
     async def client_number(self, case_id: str) -> str | None:
         return self._store.client_numbers.get(case_id)
 
     async def save(self, intake: Intake) -> None:
+        self._writes.write("save")
         self._store.intakes[intake.case_id] = intake
         if intake.personal_data_erased_at is not None:
             self._store.client_numbers.pop(intake.case_id, None)
@@ -95,10 +118,12 @@ class FakeIntakes:
 
 
 class FakeAccessLog:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, writes: OneStatement | None = None) -> None:
         self._store = store
+        self._writes = writes or OneStatement(False)
 
     async def record(self, entry: AccessEntry) -> None:
+        self._writes.write("record")
         self._store.access.append(entry)
 
     async def query(self, which: AccessQuery) -> Sequence[AccessEntry]:
@@ -107,12 +132,16 @@ class FakeAccessLog:
 
 
 class FakeUnitOfWork:
-    def __init__(self, store: Store) -> None:
-        self.intakes = FakeIntakes(store)
-        self.access_log = FakeAccessLog(store)
+    def __init__(self, store: Store, *, one_statement: bool = False) -> None:
+        self._writes = OneStatement(one_statement)
+        self.intakes = FakeIntakes(store, self._writes)
+        self.access_log = FakeAccessLog(store, self._writes)
         self._store = store
+        self._one_statement = one_statement
 
     async def publish(self, event: Event, *, case_id: str, occurred_at: datetime) -> None:
+        if self._one_statement:  # as shared.db refuses a write left for the commit
+            raise AssertionError("publish in a unit of work of one statement")
         self._store.published.append(Published(event, case_id, occurred_at))
 
 
@@ -123,9 +152,9 @@ class FakeDatabase:
         self.store = Store()
 
     @asynccontextmanager
-    async def uow(self) -> AsyncIterator[FakeUnitOfWork]:
+    async def uow(self, *, one_statement: bool = False) -> AsyncIterator[FakeUnitOfWork]:
         working = copy.deepcopy(self.store)
-        yield FakeUnitOfWork(working)
+        yield FakeUnitOfWork(working, one_statement=one_statement)
         self.store = working
 
     def events(self, event_type: type[Event]) -> list[Event]:

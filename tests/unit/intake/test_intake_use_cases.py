@@ -52,7 +52,7 @@ CTX = context()
 
 async def opened(db: FakeDatabase, actor=CASEWORKER, *, submit: bool = True,
                  client_number: str = "K-1", **changes: object) -> Intake:
-    async with db.uow() as uow:
+    async with db.uow(one_statement=True) as uow:  # as POST /intakes runs it
         return await open_intake(uow, CTX, actor, NewIntake(
             details(**changes), client_number=client_number, submit=submit))
 
@@ -88,6 +88,8 @@ async def test_submitted_intake_publishes_pseudonymous_profile_in_euros() -> Non
     assert event.profile.required_bedrooms == 2
     assert event.profile.household.adults == 1 and event.profile.household.children == 2
     assert intake.status is IntakeStatus.SUBMITTED and intake.submitted_at is not None
+    [published] = db.store.published  # with the case, in its one write (`opened`)
+    assert (published.case_id, published.occurred_at) == (intake.case_id, intake.submitted_at)
 
 
 async def test_member_and_caseworker_come_from_the_token() -> None:
@@ -154,15 +156,15 @@ async def test_second_intake_for_a_client_with_an_open_case_points_at_it() -> No
 
 async def test_an_intake_stopped_by_an_open_case_that_has_ended_since_is_stored() -> None:
     db = FakeDatabase()
-    async with db.uow() as uow:
+    async with db.uow(one_statement=True) as uow:
         store = uow.intakes.add
         stopped = []
 
-        async def add(intake: Intake, client_number: str) -> bool:
+        async def add(intake: Intake, client_number: str, **submitted: object) -> bool:
             if not stopped:  # as the database answers when the open case ends right after
                 stopped.append(intake.case_id)
                 return False
-            return await store(intake, client_number)
+            return await store(intake, client_number, **submitted)  # type: ignore[arg-type]
 
         uow.intakes.add = add  # type: ignore[method-assign]
         intake = await open_intake(uow, CTX, CASEWORKER, NewIntake(details(), "K-1"))
@@ -175,12 +177,12 @@ async def test_an_intake_whose_client_keeps_changing_is_refused_and_stores_nothi
     db = FakeDatabase()
     tries = []
 
-    async def never(intake: Intake, client_number: str) -> bool:
+    async def never(intake: Intake, client_number: str, **submitted: object) -> bool:
         tries.append(intake.case_id)
         return False
 
     with pytest.raises(RuntimeError, match="kept changing"):
-        async with db.uow() as uow:
+        async with db.uow(one_statement=True) as uow:
             uow.intakes.add = never  # type: ignore[method-assign]
             await open_intake(uow, CTX, CASEWORKER, NewIntake(details(), "K-1"))
     assert len(tries) == 3 and db.store.intakes == {} and db.store.published == []

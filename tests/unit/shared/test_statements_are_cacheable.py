@@ -21,6 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.base import Executable
 
+from services.intake.adapters.db import tables as intake_tables
+from services.intake.adapters.db.repository import _add_published
 from shared.clock import SystemClock
 from shared.consumer import _InboxStatements
 from shared.db import inbox_table, outbox_table
@@ -63,7 +65,9 @@ def shared_statements() -> list[tuple[str, sa.ClauseElement]]:
     metadata = sa.MetaData(schema="example")
     outbox, inbox = outbox_table(metadata), inbox_table(metadata)
     inbox_statements = _InboxStatements(inbox, "example-consumer")
+    intake_outbox = Outbox(intake_tables.outbox, "intake", SystemClock())
     return [("outbox insert", Outbox(outbox, "example", SystemClock())._insert),
+            ("a new case and its event", _add_published(intake_outbox)),
             *((f"inbox {name}", getattr(inbox_statements, name))
               for name in ("claim", "claim_all"))]
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -15,6 +17,8 @@ from services.intake.adapters.db.tables import OPEN_CASE, OPEN_STATUSES, audit_l
 from services.intake.application.ports import AccessEntry, AccessQuery, CaseFilter
 from services.intake.domain.intake import Intake
 from shared.db import at_commit, one_of, pending_at_commit, transaction_state, write_pending
+from shared.events.intake import IntakeSubmitted
+from shared.outbox import Outbox
 
 
 def _uuid(case_id: str) -> UUID | None:
@@ -40,9 +44,25 @@ _OPEN_CASE_OF = sa.select(intakes).where(
 ).limit(1)
 # One open case per client: the unique index on open cases decides, in the insert itself (an
 # insert meeting one being added at this moment waits for its commit or rollback).
-_ADD = (insert(intakes).values(updated_at=sa.func.now())
+# (Every column named: the statement is also a CTE, whose columns SQLAlchemy takes from its
+# `values`, not from the parameters given.)
+_ADD = (insert(intakes).values({**{c.name: sa.bindparam(c.name, type_=c.type)
+                                   for c in intakes.c if c.name != "updated_at"},
+                                "updated_at": sa.func.now()})
         .on_conflict_do_nothing(index_elements=[intakes.c.client_ref], index_where=OPEN_CASE)
         .returning(intakes.c.case_id))
+_ADDED = _ADD.cte("added")
+
+
+@functools.cache  # built once per outbox (shared/db.py, "Statements built once")
+def _add_published(outbox: Outbox) -> sa.Select[Any]:
+    """`_ADD` and the case's event in one statement: the event only if the case is added."""
+    published = outbox.along(_ADDED)
+    return sa.select(
+        sa.select(sa.func.count()).select_from(_ADDED).scalar_subquery().label("added"),
+        sa.select(sa.func.count()).select_from(published).scalar_subquery().label("published"))
+
+
 _SAVE = sa.update(intakes).where(intakes.c.case_id == sa.bindparam("case")).values(
     updated_at=sa.func.now())
 
@@ -65,11 +85,15 @@ class SqlIntakeRepository:
     other case saved in it in one `executemany` (`shared.db.at_commit`), instead of one
     round trip each — for the consumer, whose transactions change a case per event and read
     nothing else. A read of a case saved so comes after its save all the same (`get` has
-    what waits written first); the HTTP routes, which read lists too, save at once."""
+    what waits written first); the HTTP routes, which read lists too, save at once.
+    `outbox`: where `add` publishes a case's `IntakeSubmitted`, in the statement that adds
+    the case."""
 
-    def __init__(self, session: AsyncSession, *, saves_at_commit: bool = False) -> None:
+    def __init__(self, session: AsyncSession, *, saves_at_commit: bool = False,
+                 outbox: Outbox | None = None) -> None:
         self._session = session
         self._saves_at_commit = saves_at_commit
+        self._outbox = outbox
 
     async def get(self, case_id: str, *, for_update: bool = False) -> Intake | None:
         key = _uuid(case_id)
@@ -91,11 +115,19 @@ class SqlIntakeRepository:
             _OPEN_CASE_OF, {"client_ref": client_ref})).one_or_none()
         return None if row is None else intake_from(row)
 
-    async def add(self, intake: Intake, client_number: str) -> bool:
+    async def add(self, intake: Intake, client_number: str, *,
+                  submitted: IntakeSubmitted | None = None) -> bool:
         values = row_values(intake)
         del values["updated_at"]  # the statement's own: now()
-        added = await self._session.execute(_ADD, {**values, "client_number": client_number})
-        return added.first() is not None
+        params = {**values, "client_number": client_number}
+        if submitted is None:
+            return (await self._session.execute(_ADD, params)).first() is not None
+        if self._outbox is None or intake.submitted_at is None:
+            raise ValueError("a case published as it is added needs an outbox and a submission")
+        params |= self._outbox.parameters(submitted, case_id=values["case_id"],
+                                          occurred_at=intake.submitted_at.astimezone(UTC))
+        added = (await self._session.execute(_add_published(self._outbox), params)).one()
+        return bool(added.added)
 
     async def client_number(self, case_id: str) -> str | None:
         key = _uuid(case_id)

@@ -64,8 +64,9 @@ class Wiring:
     ctx: IntakeContext
     runtime: ServiceRuntime
 
-    def uow(self) -> AbstractAsyncContextManager[SqlUnitOfWork]:
-        return unit_of_work(self.runtime.sessions, self.runtime.outbox)
+    def uow(self, *, one_statement: bool = False) -> AbstractAsyncContextManager[SqlUnitOfWork]:
+        return unit_of_work(self.runtime.sessions, self.runtime.outbox,
+                            one_statement=one_statement)
 
     def today(self) -> date:
         return self.ctx.now().date()
@@ -90,7 +91,7 @@ async def post_intake(body: IntakeIn, principal: Caseworker, wired: Wired) -> In
                     client_number=body.client.client_number, submit=body.submit,
                     input_errors=body.input_errors())
     try:
-        async with wired.uow() as uow:
+        async with wired.uow(one_statement=True) as uow:  # open_intake writes once
             intake = await open_intake(uow, wired.ctx, principal, new)
     except IntakeInvalid as invalid:
         raise rejected(invalid.errors, wired.ctx.rules,
