@@ -9,8 +9,9 @@ next one of the member is tried; if the member has none left, the contingent is 
 
 Homes and candidates arrive in any order: a new home asks at once; a new or released
 candidate makes the waiting homes it is eligible for ask again. Two homes processed at the
-same moment never propose the same candidate: the candidate's row is locked and re-read
-before it is proposed (and the database's partial unique indexes back that up).
+same moment never propose the same candidate: a candidate is proposed only if its row is
+still waiting and as this transaction read it, in the statement that proposes it (else it is
+locked and re-read); the database's partial unique indexes back that up.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ import sqlalchemy as sa
 
 from services.matching.adapters.db.repository import (
     Row,
+    Seen,
     asking_homes,
     candidate_from_row,
     excluded_of,
     home_from_row,
     lock_candidate,
     lock_home,
+    seen_as_read,
     waiting_homes_admitting,
     waiting_rows_within,
 )
@@ -65,18 +68,36 @@ _HOME_ASKED = sa.update(homes).where(_home).values(
 # a column to the SET clause of the UPDATEs inside the statement as well.
 _PROPOSED = ("match_id", "home_id", "case_id", "member_id", "corporation_id", "status",
              "proposed_at", "deadline", "explanation", "allocation_round")
-_candidate_proposed = sa.update(candidates).where(
+_propose_candidate = sa.update(candidates).where(
     candidates.c.case_id == sa.bindparam("p_case_id"),
 ).values(
     status=sa.bindparam("p_candidate_status"),
     first_proposed_at=sa.func.coalesce(candidates.c.first_proposed_at,
                                        sa.bindparam("p_first_proposed_at")),
-).returning(candidates.c.case_id).cte("candidate_proposed")
-_home_proposed = sa.update(homes).where(homes.c.home_id == sa.bindparam("p_home_id")).values(
-    status="proposed").returning(homes.c.home_id).cte("home_proposed")
+).returning(candidates.c.case_id)
+_propose_home = sa.update(homes).where(homes.c.home_id == sa.bindparam("p_home_id")).values(
+    status="proposed").returning(homes.c.home_id)
 _PROPOSE = sa.insert(matches).values(
     {c: sa.bindparam(f"p_{c}", type_=matches.c[c].type) for c in _PROPOSED},
-).add_cte(_candidate_proposed).add_cte(_home_proposed)
+).add_cte(_propose_candidate.cte("candidate_proposed")).add_cte(
+    _propose_home.cte("home_proposed"))
+# The same, for a candidate not locked beforehand: only if its row is still as this
+# transaction read it (`repository.seen_as_read`) — waiting, the same profile, first proposed
+# when it was — and nothing at all otherwise. Its lock is the update's own. One round trip
+# per proposal fewer than locking it first; the row's content is compared, not its version
+# (xmin), which a transaction changing the row twice would leave the same.
+_if_unchanged = _propose_candidate.where(
+    candidates.c.status == "waiting",
+    sa.func.md5(sa.cast(candidates.c.profile, sa.Text)) == sa.bindparam("p_profile_digest"),
+    candidates.c.first_proposed_at.is_not_distinct_from(
+        sa.bindparam("p_first_seen", type_=candidates.c.first_proposed_at.type)),
+).cte("candidate_proposed")
+_proposable = sa.exists(sa.select(1).select_from(_if_unchanged))
+_PROPOSE_IF_UNCHANGED = sa.insert(matches).from_select(list(_PROPOSED), sa.select(
+    *(sa.bindparam(f"p_{c}", type_=matches.c[c].type) for c in _PROPOSED),
+).where(_proposable)).add_cte(_if_unchanged).add_cte(
+    _propose_home.where(_proposable).cte("home_proposed"),
+).returning(matches.c.match_id)
 
 
 async def eligible_members_for(unit: Unit, home: Home, excluded: frozenset[str]) -> list[str]:
@@ -215,6 +236,13 @@ async def propose_on_decision(unit: Unit, decision: AllocationDecided) -> uuid.U
     mine = await pool_seen.waiting_candidates(unit, [decision.member_id])
     ranked = ranked_candidates(home, mine, decision.member_id, policy, excluded)
     for choice in ranked:
+        seen = seen_as_read(unit.session, uuid.UUID(choice.case_id))
+        if seen is not None:  # proposed if its row is as read, without a lock beforehand
+            proposal = await _propose(
+                unit, row, choice, decision, excluded, first=seen.first_proposed_at is None,
+                owed_pool=_with_winner(mine, choice), unchanged_since=seen)
+            if proposal is not None:
+                return proposal
         locked = await lock_candidate(unit.session, uuid.UUID(choice.case_id))
         if locked is None or locked.status != "waiting":
             pool_seen.gone(unit, choice)
@@ -224,17 +252,25 @@ async def propose_on_decision(unit: Unit, decision: AllocationDecided) -> uuid.U
         if not is_eligible(home, candidate, policy, excluded):
             continue  # its profile changed meanwhile
         first = locked.first_proposed_at is None
-        # the explanation's pool: the member's candidates as read above, the winner as locked
-        owed = [c for c in mine if c.case_id != candidate.case_id] + [candidate]
-        return await _propose(unit, row, candidate, decision, excluded, first=first,
-                              owed_pool=owed)
+        match_id = await _propose(unit, row, candidate, decision, excluded, first=first,
+                                  owed_pool=_with_winner(mine, candidate))
+        assert match_id is not None  # proposed unconditionally: its row is locked
+        return match_id
     await request_allocation(unit, row.home_id)  # the member has nobody left: ask again
     return None
 
 
+def _with_winner(mine: list[Candidate], winner: Candidate) -> list[Candidate]:
+    """The explanation's pool: the member's candidates as read, the winner as proposed."""
+    return [c for c in mine if c.case_id != winner.case_id] + [winner]
+
+
 async def _propose(unit: Unit, home_row: Row, candidate: Candidate,
                    decision: AllocationDecided, excluded: frozenset[str], *,
-                   first: bool, owed_pool: list[Candidate]) -> uuid.UUID:
+                   first: bool, owed_pool: list[Candidate],
+                   unchanged_since: Seen | None = None) -> uuid.UUID | None:
+    """Propose the candidate for the home; `unchanged_since`: only if the candidate's row
+    is still as read (None, and nothing written, otherwise)."""
     home = home_from_row(home_row)
     match_id = uuid.uuid4()
     # The explanation's pool (bounded, see explain.py): the owed member's waiting candidates
@@ -256,14 +292,20 @@ async def _propose(unit: Unit, home_row: Row, candidate: Candidate,
                     working_days=unit.rules.decision_working_days,
                     calendar=unit.rules.calendar)
     proposal = match.proposal
-    await unit.session.execute(_PROPOSE, {f"p_{name}": value for name, value in {
+    params = {f"p_{name}": value for name, value in {
         "match_id": match_id, "home_id": home_row.home_id,
         "case_id": uuid.UUID(candidate.case_id), "member_id": candidate.member_id,
         "corporation_id": home.corporation_id, "status": proposal.status.value,
         "proposed_at": proposal.proposed_at, "deadline": proposal.deadline,
         "explanation": explanation, "allocation_round": decision.round,
         "candidate_status": match.candidate.status.value, "first_proposed_at": unit.now,
-    }.items()})
+    }.items()}
+    if unchanged_since is None:
+        await unit.session.execute(_PROPOSE, params)
+    elif (await unit.session.execute(_PROPOSE_IF_UNCHANGED, {
+            **params, "p_profile_digest": unchanged_since.profile_digest,
+            "p_first_seen": unchanged_since.first_proposed_at})).first() is None:
+        return None  # changed since it was read: the caller locks it and looks again
     pool_seen.proposed(unit, candidate)
     await unit.outbox.add(unit.session, MatchProposed(
         match_id=match_id, home_id=home_row.home_id,

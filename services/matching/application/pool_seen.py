@@ -14,8 +14,8 @@ lock and share a transaction with nothing else (services/matching/adapters/kafka
 `pool_lock_for`); a transaction that holds the pool lock may bring candidates in or take them
 out, so it always reads afresh. What other transactions commit meanwhile is seen by the next
 transaction, just as a read a moment earlier would have missed it; and the proposal itself
-re-reads and locks its candidate (`lock_candidate`), so a candidate taken or changed
-meanwhile is never proposed.
+proposes its candidate only if its row is still as read (`repository.seen_as_read`), or
+else locks and re-reads it, so a candidate taken or changed meanwhile is never proposed.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from services.matching.adapters.db.repository import candidates_in, pool_counts
+from services.matching.adapters.db.repository import pool_counts, waiting_of_members
 from services.matching.application.unit import Unit
 from services.matching.domain.candidate import Candidate
 from shared.db import transaction_state
@@ -47,13 +47,13 @@ async def waiting_candidates(unit: Unit, members: Iterable[str]) -> list[Candida
     wanted = sorted(set(members))
     seen = _kept(unit)
     if seen is None:
-        return await candidates_in(unit.session, ("waiting",), members=wanted)
+        return await waiting_of_members(unit.session, wanted)
     waiting: dict[str, list[Candidate]] = seen[_WAITING]
     missing = [m for m in wanted if m not in waiting]
     if missing:
         for member in missing:
             waiting[member] = []
-        for candidate in await candidates_in(unit.session, ("waiting",), members=missing):
+        for candidate in await waiting_of_members(unit.session, missing):
             waiting[candidate.member_id].append(candidate)
     return [c for m in wanted for c in waiting[m]]
 

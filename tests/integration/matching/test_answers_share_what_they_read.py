@@ -7,6 +7,7 @@ transaction holding the pool lock reads afresh."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matching.adapters.db.tables import candidates, homes, matches
+from services.matching.adapters.db.tables import homes as homes_table
 from services.matching.adapters.kafka.handlers import lock_answered_homes
 from services.matching.application import mediate, pool_seen
 from services.matching.application.explain import members_to_list
@@ -136,6 +138,67 @@ async def test_a_candidate_taken_or_changed_meanwhile_is_not_proposed_nor_tried_
     assert third is None  # the member has nobody left: the home asks again
     assert (await direct.home(homes[2])).allocation_round == 2
     assert locks_of(sent, taken) == 1
+
+
+async def test_a_candidate_as_read_is_proposed_without_locking_it_beforehand(
+    scenario: Scenario, direct: Direct,
+) -> None:
+    """Its row is checked in the statement that proposes it (`seen_as_read`)."""
+    member = scenario.member()
+    best, second, _ = await three_waiting(direct, member)
+    homes = await direct.add_allocating_homes(2, asked=[member])
+    with statements_sent(direct.engine) as sent:
+        async with AsyncSession(direct.engine) as session, session.begin():
+            unit = direct.services.unit(session, direct.now)
+            made = [await propose_on_decision(unit, direct.round_one_answer(h, member))
+                    for h in homes]
+    assert [await proposed_case(direct, m) for m in made] == [best, second]
+    assert locks_of(sent, best) == locks_of(sent, second) == 0
+    async with direct.engine.connect() as conn:
+        assert set((await conn.execute(
+            sa.select(candidates.c.status, candidates.c.first_proposed_at)
+            .where(candidates.c.case_id.in_([best, second])))).all()) == {
+                ("proposed", direct.now)}
+        assert await conn.scalar(sa.select(sa.func.count()).select_from(homes_table).where(
+            homes_table.c.home_id.in_(homes), homes_table.c.status == "proposed")) == 2
+
+
+@pytest.mark.parametrize("meanwhile", ["proposed and released", "another profile that fits"])
+async def test_a_candidate_changed_since_it_was_read_is_locked_and_looked_at_again(
+    scenario: Scenario, direct: Direct, meanwhile: str,
+) -> None:
+    """Another transaction changes the next candidate after the first answer read the pool,
+    in a way that keeps it waiting and eligible: the second answer's proposal of it as read
+    changes nothing, and the answer locks it, reads it again and proposes it — so that what
+    the proposal says (its first proposal or not, the profile in the explanation) is what the
+    row holds."""
+    member = scenario.member()
+    _, changed, _ = await three_waiting(direct, member)
+    homes = await direct.add_allocating_homes(2, asked=[member])
+    earlier = direct.now - timedelta(days=30)
+    with statements_sent(direct.engine) as sent:
+        async with AsyncSession(direct.engine) as session, session.begin():
+            unit = direct.services.unit(session, direct.now)
+            await propose_on_decision(unit, direct.round_one_answer(homes[0], member))
+            async with direct.engine.begin() as other:  # committed meanwhile
+                change = {"first_proposed_at": earlier} if meanwhile.startswith("proposed") \
+                    else {"profile": profile(urgency="urgent", support_hours_per_week=6)
+                          .model_dump(mode="json")}
+                await other.execute(sa.update(candidates).values(**change)
+                                    .where(candidates.c.case_id == changed))
+            second = await propose_on_decision(
+                unit, direct.round_one_answer(homes[1], member))
+    assert await proposed_case(direct, second) == changed
+    assert locks_of(sent, changed) == 1
+    proposed = await explanation(direct, second)
+    [winner] = [c for c in proposed["candidates"] if c["client_ref"] == f"ref{changed.hex}"]
+    async with direct.engine.connect() as conn:
+        first = await conn.scalar(sa.select(candidates.c.first_proposed_at)
+                                  .where(candidates.c.case_id == changed))
+    if meanwhile.startswith("proposed"):
+        assert (first, winner["urgency"]) == (earlier, "high")
+    else:
+        assert (first, winner["urgency"]) == (direct.now, "urgent")  # as locked, not as read
 
 
 async def test_a_transaction_holding_the_pool_lock_reads_the_pool_afresh(

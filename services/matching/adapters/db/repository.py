@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -256,6 +257,9 @@ _LOCK_CANDIDATE = _CANDIDATE.with_for_update()
 
 
 async def lock_candidate(session: AsyncSession, case_id: uuid.UUID) -> Row | None:
+    """The candidate's row, locked to the transaction's end; what `waiting_candidates` saw of
+    it no longer speaks for it (`seen_as_read`)."""
+    transaction_state(session, _SEEN).pop(case_id, None)
     return (await session.execute(_LOCK_CANDIDATE, {"case_id": case_id})).one_or_none()
 
 
@@ -297,25 +301,41 @@ async def open_match_of(session: AsyncSession, *, home_id: uuid.UUID | None = No
     return (await session.execute(queries[lock], params)).one_or_none()
 
 
-_statuses = sa.bindparam("statuses", type_=ARRAY(candidates.c.status.type))
-_CANDIDATES_IN = sa.select(candidates).where(candidates.c.status == sa.any_(_statuses))
-_CANDIDATES_OF_MEMBER = _CANDIDATES_IN.where(candidates.c.member_id == sa.bindparam("member"))
-_CANDIDATES_OF_MEMBERS = _CANDIDATES_IN.where(candidates.c.member_id == sa.any_(
+# The waiting candidates of some members, with what a proposal checks is unchanged when it
+# proposes one without locking it first (`seen_as_read`): the profile's digest (jsonb's text
+# is canonical) and when the candidate was first proposed.
+_WAITING_OF_MEMBERS = sa.select(
+    candidates, sa.func.md5(sa.cast(candidates.c.profile, sa.Text)).label("profile_digest"),
+).where(candidates.c.status == "waiting", candidates.c.member_id == sa.any_(
     sa.bindparam("members", type_=ARRAY(candidates.c.member_id.type))))
+_SEEN = "matching.candidates_seen"  # transaction_state: case id → Seen, as last read
 
 
-async def candidates_in(session: AsyncSession, statuses: tuple[str, ...],
-                        member_id: str | None = None, *,
-                        members: list[str] | None = None) -> list[Candidate]:
-    if member_id is not None and members is not None:
-        raise ValueError("candidates_in takes a member_id or members, not both")
-    params: dict[str, Any] = {"statuses": list(statuses)}
-    query = _CANDIDATES_IN
-    if member_id is not None:
-        query, params["member"] = _CANDIDATES_OF_MEMBER, member_id
-    elif members is not None:
-        query, params["members"] = _CANDIDATES_OF_MEMBERS, members
-    return [candidate_from_row(r) for r in (await session.execute(query, params)).all()]
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A waiting candidate as `waiting_of_members` read it: what the row must still hold for
+    a proposal made on that reading to be the one a locked reading would make."""
+
+    profile_digest: str
+    first_proposed_at: datetime | None
+
+
+async def waiting_of_members(session: AsyncSession, members: list[str]) -> list[Candidate]:
+    """The waiting candidates of these members; what was read of each is kept for the
+    transaction (`seen_as_read`)."""
+    seen = transaction_state(session, _SEEN)
+    found = []
+    for row in await session.execute(_WAITING_OF_MEMBERS, {"members": members}):
+        seen[row.case_id] = Seen(row.profile_digest, row.first_proposed_at)
+        found.append(candidate_from_row(row))
+    return found
+
+
+def seen_as_read(session: AsyncSession, case_id: uuid.UUID) -> Seen | None:
+    """The candidate as this transaction last read it waiting, unless it has locked it since
+    (then its locked row speaks for it)."""
+    found: Seen | None = transaction_state(session, _SEEN).get(case_id)
+    return found
 
 
 # --- searches narrowed in the database (domain/eligibility.HardLimits) -----------------------
