@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import time
+import weakref
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
@@ -151,7 +152,6 @@ def _committed(session: Session) -> None:
 # Writes waiting for their transaction's commit: writer → items, in the order given.
 Writer = Callable[[Session, list[Any]], None]
 _AT_COMMIT = "at_commit"
-_ONE_STATEMENT = "one_statement"  # the transaction runs in autocommit (`in_one_statement`)
 
 
 def write_at_commit(session: AsyncSession, write: Writer, item: Any, *,
@@ -165,7 +165,7 @@ def write_at_commit(session: AsyncSession, write: Writer, item: Any, *,
     or whose readers call `write_pending` first: a consumer handling several events per
     transaction then sends one statement for all of them, not one each (the outbox,
     docs/benchmark.md round eighteen; the contingent's saves, round nineteen)."""
-    if transaction_state(session, _ONE_STATEMENT):
+    if _in_autocommit(session):
         raise RuntimeError("a unit of work in one statement was given a write for its commit: "
                            "that would be a statement of its own, outside any transaction")
     items = transaction_state(session, _AT_COMMIT).setdefault(write, {})
@@ -214,18 +214,31 @@ def _commit_begins(session: Session) -> None:
 
 
 
-async def in_one_statement(session: AsyncSession) -> None:
-    """Run the session's transaction without `BEGIN` and `COMMIT` (PostgreSQL's autocommit):
-    for a unit of work that writes in one statement — which PostgreSQL applies whole or not
-    at all by itself — two round trips fewer (POST /intakes: a case and its event,
-    `Outbox.along`). Call it before the transaction's first statement. Each statement
-    commits as it ends, so a unit of work that wrote twice would not be atomic: a write
-    for the commit (`write_at_commit`, the outbox's `add`) is refused as it is given
-    (RuntimeError); a second writing statement is the caller's to avoid, and its tests'
-    to catch. The connection goes back to the pool with its usual isolation level
-    (SQLAlchemy resets it)."""
-    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    transaction_state(session, _ONE_STATEMENT)["on"] = True
+def in_one_statement(sessions: async_sessionmaker[AsyncSession]) -> AsyncSession:
+    """A session whose transaction runs without `BEGIN` and `COMMIT` (PostgreSQL's
+    autocommit): for a unit of work that writes in one statement — which PostgreSQL applies
+    whole or not at all by itself — two round trips fewer (POST /intakes: a case and its
+    event, `Outbox.along`). Each statement commits as it ends, so a unit of work that wrote
+    twice would not be atomic: a write for the commit (`write_at_commit`, the outbox's
+    `add`) is refused as it is given (RuntimeError); a second writing statement is the
+    caller's to avoid, and its tests' to catch. The connection comes from the same pool when
+    the first statement runs (a request refused before that takes none) and goes back with
+    its usual isolation level (SQLAlchemy resets it)."""
+    bind = _AUTOCOMMIT.get(sessions)
+    if bind is None:  # made once: an engine's copy with other options costs ~30 µs
+        bind = _AUTOCOMMIT[sessions] = sessions.kw["bind"].execution_options(
+            isolation_level="AUTOCOMMIT")
+    return sessions(bind=bind)
+
+
+_AUTOCOMMIT: weakref.WeakKeyDictionary[async_sessionmaker[AsyncSession], AsyncEngine] = (
+    weakref.WeakKeyDictionary())
+
+
+def _in_autocommit(session: AsyncSession) -> bool:
+    bind = session.bind
+    return bind is not None and bind.get_execution_options().get(
+        "isolation_level") == "AUTOCOMMIT"
 
 
 def outbox_table(metadata: sa.MetaData) -> sa.Table:

@@ -105,3 +105,11 @@ async def test_the_connection_runs_transactions_again_once_given_back(
             assert again == backend and in_transaction(uow)
     finally:
         await one.dispose()
+
+
+async def test_a_unit_of_work_refused_before_its_statement_takes_no_connection(
+        engine: AsyncEngine) -> None:
+    """An intake refused by validation (422) never reaches the database."""
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with unit_of_work(sessions, OUTBOX, one_statement=True):
+        assert engine.sync_engine.pool.checkedout() == 0

@@ -39,7 +39,6 @@ async def unit_of_work(
     """Begin a transaction; commit when the block ends normally, roll back when it raises.
     `one_statement`: the use case writes in one statement (`open_intake`), which needs no
     transaction around it — two round trips fewer on the busiest write."""
-    async with sessions() as session, session.begin():
-        if one_statement:
-            await in_one_statement(session)
+    session = in_one_statement(sessions) if one_statement else sessions()
+    async with session, session.begin():
         yield SqlUnitOfWork(session, outbox)
