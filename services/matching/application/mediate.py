@@ -25,6 +25,7 @@ from enum import Enum
 import sqlalchemy as sa
 
 from services.matching.adapters.db.repository import (
+    HomeFound,
     Row,
     Seen,
     asking_homes,
@@ -100,16 +101,20 @@ _PROPOSE_IF_UNCHANGED = sa.insert(matches).from_select(list(_PROPOSED), sa.selec
 ).returning(matches.c.match_id)
 
 
-async def eligible_members_for(unit: Unit, home: Home, excluded: frozenset[str]) -> list[str]:
+async def eligible_members_for(unit: Unit, home: Home, excluded: frozenset[str], *,
+                               pool: Sequence[Row] | None = None) -> list[str]:
     """The members of the home's contingent year with at least one eligible waiting
     candidate for the home: the database narrows the pool to those members and the home's
     hard limits, and one eligible candidate per member is enough (the rest of that member's
     rows are not even parsed). A member outside the year cannot be owed the home, so asking
-    about one would only bring back an answer naming nobody."""
+    about one would only bring back an answer naming nobody. `pool`: those rows, read
+    already (`repository.add_candidate`)."""
     policy = unit.rules.eligibility
     found: set[str] = set()
-    for row in await waiting_rows_within(unit.session, hard_limits(home, policy),
-                                         home.contingent_year):
+    if pool is None:
+        pool = await waiting_rows_within(unit.session, hard_limits(home, policy),
+                                         home.contingent_year)
+    for row in pool:
         if row.member_id not in found and is_eligible(
                 home, candidate_from_row(row), policy, excluded):
             found.add(row.member_id)
@@ -119,6 +124,7 @@ async def eligible_members_for(unit: Unit, home: Home, excluded: frozenset[str])
 async def request_allocation(
     unit: Unit, home_id: uuid.UUID, *, only_if_changed: bool = False,
     stale_after: timedelta | None = None, locked: Row | None = None,
+    pool: Sequence[Row] | None = None,
 ) -> bool:
     """Ask the contingent who is owed this home among the members with an eligible candidate;
     a home nobody is eligible for waits (after one request naming nobody, if an earlier
@@ -128,7 +134,7 @@ async def request_allocation(
     that request is older than `stale_after`) — so a home whose answer would be the same is
     not asked about again and again. A home whose answer is on its way is left alone (the
     rule: `next_step`). `locked`: the home's row when the caller has locked it already in
-    this transaction.
+    this transaction; `pool`: its waiting pool, read with it (`eligible_members_for`).
     """
     row = locked if locked is not None else await lock_home(unit.session, home_id)
     if row is None:
@@ -138,7 +144,8 @@ async def request_allocation(
     if next_step(row.status, requested, None, only_if_changed=only_if_changed,
                  stale=stale) is Step.SKIP:
         return False  # decided without searching the pool
-    members = await eligible_members_for(unit, home_from_row(row), excluded_of(row))
+    members = await eligible_members_for(unit, home_from_row(row), excluded_of(row),
+                                         pool=pool)
     step = next_step(row.status, requested, members, only_if_changed=only_if_changed,
                      stale=stale)
     if step is Step.WAIT:
@@ -336,20 +343,22 @@ async def offer_waiting_homes(unit: Unit, candidate: Candidate) -> int:
     return await ask_for_homes_admitting(unit, candidate, rows)
 
 
-async def ask_for_homes_admitting(unit: Unit, candidate: Candidate, rows: Sequence[Row], *,
-                                  locked: bool = False) -> int:
-    """`offer_waiting_homes` once the homes are found (a new candidate finds them, locked,
-    as it is added: `locked`, see `repository.add_candidate`)."""
+async def ask_for_homes_admitting(unit: Unit, candidate: Candidate,
+                                  homes: Sequence[Row | HomeFound]) -> int:
+    """`offer_waiting_homes` once the homes are found (a new candidate finds them locked,
+    with their pools, as it is added: `HomeFound`, see `repository.add_candidate`)."""
     policy = unit.rules.eligibility
     asked = 0
-    for row in rows:
+    for home in homes:
+        row, pool = home if isinstance(home, HomeFound) else (home, None)
         if not is_eligible(home_from_row(row), candidate, policy, frozenset()):
             continue
-        held = row if locked else await lock_home(unit.session, row.home_id, skip_locked=True)
+        held = row if pool is not None else await lock_home(unit.session, row.home_id,
+                                                            skip_locked=True)
         if held is None:
             continue
         asked += await request_allocation(unit, row.home_id, only_if_changed=True,
-                                          locked=held)
+                                          locked=held, pool=pool)
     return asked
 
 

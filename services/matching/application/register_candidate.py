@@ -33,7 +33,7 @@ async def register_candidate(unit: Unit, case_id: uuid.UUID, event: IntakeSubmit
                                 unit.rules.eligibility.readiness_grace_days)
     if homes is None:
         return False
-    await ask_for_homes_admitting(unit, candidate, homes, locked=True)
+    await ask_for_homes_admitting(unit, candidate, homes)
     return True
 
 

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.matching.adapters.db.repository import add_candidate, candidate_from
 from services.matching.adapters.db.tables import candidates, homes
 from services.matching.application.register_candidate import register_candidate
 from shared.events.intake import IntakeSubmitted
@@ -84,3 +85,40 @@ async def test_a_home_another_transaction_holds_is_passed_over_without_waiting(
                              .with_for_update())
         assert await asyncio.wait_for(submit(direct, event, case_id), 10)
     assert (await direct.home(home_id)).status == "waiting"  # not asked: it was held
+
+
+async def test_the_homes_found_carry_their_waiting_pool_and_the_new_candidate_joins_it(
+    scenario: Scenario, direct: Direct,
+) -> None:
+    """The pool of each home found is read by the same statement, which does not see its
+    own insert: the home asks about the members of the candidates already waiting and of
+    the new one, without a read of the pool of its own."""
+    ready, rent = "2016-09-09", "101.41"  # this test's home and candidates alone
+    home_id = await direct.offer(rent=rent, available_from=ready)
+    waiting, new = scenario.member(1), scenario.member(2)
+    first = await direct.add_candidate(waiting, max_rent=rent, ready_from=ready)  # asks nothing
+    await direct.add_candidate(scenario.member(3), max_rent="101.00", ready_from=ready)
+    assert (await direct.home(home_id)).status == "waiting"
+    case_id = uuid.uuid4()
+    event = IntakeSubmitted(client_ref=f"ref{case_id.hex}", member_id=new,
+                            profile=profile(max_rent=rent, ready_from=ready), consent=True)
+
+    async with AsyncSession(direct.engine) as session, session.begin():  # rolled back
+        document = event.profile.model_dump(mode="json")
+        found = await add_candidate(
+            session, candidate_from(case_id, event.client_ref, new, document, direct.now),
+            document, direct.services.unit(session, direct.now)
+            .rules.eligibility.readiness_grace_days)
+        await session.rollback()
+    # narrowed to the home's hard limits in the database: not the candidate short of rent
+    assert found is not None
+    [mine] = [h for h in found if str(h.row.home_id) == str(home_id)]  # (others' homes too)
+    assert sorted(str(c.case_id) for c in mine.pool) == sorted([str(first), str(case_id)])
+
+    with statements_sent(direct.engine) as sent:
+        assert await submit(direct, event, case_id)
+    assert [s for s in sent if s.statement.lstrip().startswith("SELECT matching.candidates")
+            ] == []
+    asked = await direct.home(home_id)
+    # the member whose candidate cannot pay the rent is not asked about
+    assert (asked.status, asked.requested_members) == ("allocating", sorted([waiting, new]))

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -257,7 +257,7 @@ _LOCK_CANDIDATE = _CANDIDATE.with_for_update()
 
 
 async def lock_candidate(session: AsyncSession, case_id: uuid.UUID) -> Row | None:
-    """The candidate's row, locked to the transaction's end; what `waiting_candidates` saw of
+    """The candidate's row, locked to the transaction's end; what `waiting_of_members` saw of
     it no longer speaks for it (`seen_as_read`)."""
     transaction_state(session, _SEEN).pop(case_id, None)
     return (await session.execute(_LOCK_CANDIDATE, {"case_id": case_id})).one_or_none()
@@ -355,8 +355,10 @@ def _takes_part(member: Any, year: Any) -> sa.ColumnElement[bool]:
     """The member has a part in the contingent year, or matching has not heard of the year
     (then it limits nothing): who a home of that year can be owed to."""
     of_year = contingent_members.c.year == year
-    return sa.or_(sa.exists().where(of_year, contingent_members.c.member_id == member),
-                  ~sa.exists().where(of_year))
+    # the rest comes from the enclosing query, also from two levels out (`_pool_of_found`)
+    return sa.or_(sa.exists().where(of_year, contingent_members.c.member_id == member)
+                  .correlate_except(contingent_members),
+                  ~sa.exists().where(of_year).correlate_except(contingent_members))
 
 
 async def waiting_rows_within(session: AsyncSession, limits: HardLimits,
@@ -405,23 +407,55 @@ async def waiting_homes_admitting(session: AsyncSession, candidate: Candidate,
         _WAITING_HOMES_ADMITTING, _admitting(candidate, grace_days))).all())
 
 
+class PoolRow(NamedTuple):
+    """A waiting candidate as `add_candidate` returns it with a home, read like a row of the
+    candidates (`candidate_from_row`)."""
+
+    case_id: str
+    client_ref: str
+    member_id: str
+    profile: dict[str, Any]
+    submitted_at: datetime
+    status: str = "waiting"
+    withdrawn_at: datetime | None = None
+
+
+class HomeFound(NamedTuple):
+    """A home `add_candidate` found and locked (its row as `lock_home` gives it), with the
+    waiting pool within its hard limits (as `waiting_rows_within` reads it), the new
+    candidate among them."""
+
+    row: Row
+    pool: list[PoolRow]
+
+
 async def add_candidate(session: AsyncSession, candidate: Candidate, profile: dict[str, Any],
-                        grace_days: int) -> list[Row] | None:
+                        grace_days: int) -> list[HomeFound] | None:
     """Add a new waiting candidate and return the homes it may unblock (as
     `waiting_homes_admitting` finds them), locked as `lock_home(…, skip_locked=True)` would
-    lock them — in one round trip instead of two and one per home: every intake does all
-    of it. None, adding nothing, for a candidate who is there already (a submission read
-    again). The search sees the homes as they were before the insert, which does not change
-    them. A home the search admits but the domain does not (`is_eligible`) stays locked
-    until the transaction ends; nothing else changes it meanwhile."""
+    lock them, each with its waiting pool — in one round trip instead of two and two per
+    home: every intake does all of it. None, adding nothing, for a candidate who is there
+    already (a submission read again). The statement sees the tables as they were before its
+    insert, so the new candidate is added to each home's pool here. A home the search admits
+    but the domain does not (`is_eligible`) stays locked until the transaction ends; nothing
+    else changes it meanwhile."""
     rows = (await session.execute(_ADD_CANDIDATE, {
         "case_id": uuid.UUID(candidate.case_id), "client_ref": candidate.client_ref,
         "member_id": candidate.member_id, "profile": profile, "status": "waiting",
-        "submitted_at": candidate.submitted_at, **_admitting(candidate, grace_days),
+        "submitted_at": candidate.submitted_at, "grace_days": grace_days,
+        **_admitting(candidate, grace_days),
     })).all()
     if not rows[0].added:
         return None
-    return [row for row in rows if row.home_id is not None]
+    new = PoolRow(candidate.case_id, candidate.client_ref, candidate.member_id, profile,
+                  candidate.submitted_at)
+    return [HomeFound(row, [*map(_pool_row, row.pool), new])
+            for row in rows if row.home_id is not None]
+
+
+def _pool_row(found: dict[str, Any]) -> PoolRow:
+    return PoolRow(found["case_id"], found["client_ref"], found["member_id"], found["profile"],
+                   datetime.fromisoformat(found["submitted_at"]))
 
 
 def _admitting(candidate: Candidate, grace_days: int) -> dict[str, Any]:
@@ -454,9 +488,27 @@ _added_count = sa.select(sa.func.count().label("added")).select_from(_added).sub
 # waits on a home while holding the new candidate).
 _admitting_homes = (_WAITING_HOMES_ADMITTING.add_columns(_excluded)
                     .with_for_update(of=homes, skip_locked=True).lateral("found"))
+# and each found home's waiting pool: `_WAITING_WITHIN` on the found home's own figures
+# (`eligibility.hard_limits`), the rows as JSON, one list per home
+_found_offer = _admitting_homes.c.offer
+_pool_of_found = sa.select(sa.func.coalesce(
+    sa.func.jsonb_agg(sa.func.jsonb_build_object(
+        "case_id", candidates.c.case_id, "client_ref", candidates.c.client_ref,
+        "member_id", candidates.c.member_id, "profile", candidates.c.profile,
+        "submitted_at", candidates.c.submitted_at)),
+    sa.text("'[]'::jsonb")).label("pool"),
+).where(
+    candidates.c.status == "waiting",
+    _bedrooms_needed <= _found_offer["bedrooms"].astext.cast(sa.Integer),
+    _max_rent >= _found_offer["rent"].astext.cast(sa.Numeric),
+    _ready_from <= _found_offer["available_from"].astext.cast(sa.Date)
+    + sa.bindparam("grace_days", type_=sa.Integer),
+    _takes_part(candidates.c.member_id, _admitting_homes.c.contingent_year),
+).lateral("pool")
 _ADD_CANDIDATE = (
-    sa.select(_added_count.c.added, *_admitting_homes.c)
-    .select_from(_added_count.outerjoin(_admitting_homes, _added_count.c.added > 0))
+    sa.select(_added_count.c.added, *_admitting_homes.c, _pool_of_found.c.pool)
+    .select_from(_added_count.outerjoin(_admitting_homes, _added_count.c.added > 0)
+                 .outerjoin(_pool_of_found, sa.true()))
     .order_by(_admitting_homes.c.offered_at))
 
 
