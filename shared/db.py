@@ -192,6 +192,11 @@ def pending_at_commit(session: AsyncSession, statement: sa.Executable, key: Hash
     return key in transaction_state(session, _AT_COMMIT).get(_executemany(statement), {})
 
 
+def pending_keys(session: AsyncSession, statement: sa.Executable) -> list[Hashable]:
+    """The keys of what waits for the commit with `at_commit(session, statement, …)`."""
+    return list(transaction_state(session, _AT_COMMIT).get(_executemany(statement), ()))
+
+
 def _write_pending(session: Session) -> None:
     pending = transaction_state(session, _AT_COMMIT)
     writes = list(pending.items())

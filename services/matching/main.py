@@ -24,8 +24,8 @@ from services.matching.adapters.http import ui
 from services.matching.adapters.http.routes import router
 from services.matching.adapters.kafka.handlers import (
     handlers_for,
-    lock_answered_homes,
     pool_lock_for,
+    prepare,
 )
 from services.matching.adapters.metrics import PrometheusThroughput, set_waiting
 from services.matching.application.decide_match import due_for_expiry, expire_match
@@ -145,7 +145,7 @@ def create_app(
         migrations_dir=Path(__file__).parent / "adapters" / "db" / "migrations",
         handlers=handlers_for(rules, mailbox, throughput),
         lanes=[[events_topic("intake")], [events_topic("contingent")]],
-        transaction_key=pool_lock_for, prepare=lock_answered_homes,
+        transaction_key=pool_lock_for, prepare=prepare,
     )
     services = Services(runtime.outbox, rules, mailbox, throughput)
     runtime.every(matching.job_seconds, expire_proposals(services))

@@ -34,6 +34,7 @@ from services.matching.adapters.db.repository import (
     home_from_row,
     lock_candidate,
     lock_home,
+    record_asked,
     seen_as_read,
     waiting_homes_admitting,
     waiting_rows_within,
@@ -58,10 +59,6 @@ ASKING = ("waiting", "allocating")
 # built once").
 _home = homes.c.home_id == sa.bindparam("home")
 _HOME_STATUS = sa.update(homes).where(_home).values(status=sa.bindparam("status"))
-_HOME_ASKED = sa.update(homes).where(_home).values(
-    status=sa.bindparam("status"), allocation_round=sa.bindparam("round"),
-    requested_members=sa.bindparam("members", type_=homes.c.requested_members.type),
-    requested_at=sa.bindparam("at", type_=homes.c.requested_at.type))
 # A proposal: the match, the candidate and the home written in one statement (one round
 # trip, not three: this runs for every proposal). Both rows are locked by the proposing
 # transaction already.
@@ -149,15 +146,13 @@ async def request_allocation(
     step = next_step(row.status, requested, members, only_if_changed=only_if_changed,
                      stale=stale)
     if step is Step.WAIT:
-        await unit.session.execute(_HOME_ASKED, {
-            "home": home_id, "status": "waiting", "round": row.allocation_round,
-            "members": [], "at": unit.now})
+        await record_asked(unit.session, home_id, status="waiting",
+                           round=row.allocation_round, members=[], at=unit.now)
     if step is not Step.ASK:
         return False
     next_round = row.allocation_round + 1
-    await unit.session.execute(_HOME_ASKED, {
-        "home": home_id, "status": "allocating", "round": next_round, "members": members,
-        "at": unit.now})
+    await record_asked(unit.session, home_id, status="allocating", round=next_round,
+                       members=members, at=unit.now)
     await unit.outbox.add(unit.session, AllocationRequested(
         home_id=home_id, contingent_year=row.contingent_year, round=next_round,
         eligible_members=members,

@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.matching.adapters.db.repository import add_candidate, candidate_from
-from services.matching.adapters.db.tables import candidates, homes
+from services.matching.adapters.db.repository import (
+    add_candidate,
+    ask_homes_at_commit,
+    candidate_from,
+    lock_home,
+)
+from services.matching.adapters.db.tables import candidates, homes, outbox
 from services.matching.application.register_candidate import register_candidate
 from shared.events.intake import IntakeSubmitted
 from tests.integration.matching.support import Direct, Scenario, profile
@@ -122,3 +128,67 @@ async def test_the_homes_found_carry_their_waiting_pool_and_the_new_candidate_jo
     asked = await direct.home(home_id)
     # the member whose candidate cannot pay the rent is not asked about
     assert (asked.status, asked.requested_members) == ("allocating", sorted([waiting, new]))
+
+
+async def intakes_in_one_transaction(direct: Direct, events: list[IntakeSubmitted],
+                                     *, then_lock: uuid.UUID | None = None) -> Any:
+    """Intakes registered in one transaction that writes the homes it asks about at its
+    commit (as the consumer's `prepare` lets a transaction of intakes alone do); returns the
+    row `lock_home(then_lock)` gives afterwards in the same transaction."""
+    locked = None
+    async with AsyncSession(direct.engine) as session, session.begin():
+        ask_homes_at_commit(session)
+        for event in events:
+            assert await register_candidate(direct.services.unit(session, direct.now),
+                                            uuid.uuid4(), event, direct.now)
+        if then_lock is not None:
+            locked = await lock_home(session, then_lock)
+    return locked
+
+
+def intake(member: str, rent: str, ready: str) -> IntakeSubmitted:
+    return IntakeSubmitted(client_ref=f"ref{uuid.uuid4().hex}", member_id=member,
+                           profile=profile(max_rent=rent, ready_from=ready), consent=True)
+
+
+async def requests_for(direct: Direct, home_id: uuid.UUID) -> int:
+    async with direct.engine.connect() as conn:
+        return int(await conn.scalar(sa.select(sa.func.count()).select_from(outbox).where(
+            outbox.c.key == str(home_id), outbox.c.event_type == "AllocationRequested")))
+
+
+async def test_a_transaction_of_intakes_writes_the_homes_it_asks_about_at_its_commit(
+    scenario: Scenario, direct: Direct,
+) -> None:
+    # this test's homes alone; the second intake fits both, but the first is asked about
+    rents, ready = ("101.43", "101.47"), "2015-05-05"
+    home_ids = [await direct.offer(rent=rent, available_from=ready) for rent in rents]
+    members = [scenario.member(1), scenario.member(2)]
+    with statements_sent(direct.engine) as sent:
+        await intakes_in_one_transaction(
+            direct, [intake(m, rent, ready) for m, rent in zip(members, rents, strict=True)])
+    updates = [s for s in sent if s.statement.lstrip().startswith("UPDATE matching.homes")]
+    assert len(updates) == 1  # both homes in one statement (an executemany)
+    for home_id, member in zip(home_ids, members, strict=True):
+        asked = await direct.home(home_id)
+        assert (asked.status, asked.allocation_round, asked.requested_members) == (
+            "allocating", 1, [member])
+        assert await requests_for(direct, home_id) == 1
+
+
+async def test_a_home_asked_about_at_the_commit_is_not_found_again_nor_read_stale(
+    scenario: Scenario, direct: Direct,
+) -> None:
+    """The second intake fits the home the first one asked about: as when the first one's
+    write was made at once, the home is allocating and not found again; and a read of it
+    later in the transaction sees it asked about."""
+    rent, ready = "101.53", "2014-04-04"
+    home_id = await direct.offer(rent=rent, available_from=ready)
+    first, second = scenario.member(1), scenario.member(2)
+    locked = await intakes_in_one_transaction(
+        direct, [intake(first, rent, ready), intake(second, rent, ready)], then_lock=home_id)
+    assert (locked.status, locked.allocation_round) == ("allocating", 1)
+    asked = await direct.home(home_id)
+    assert (asked.status, asked.allocation_round, asked.requested_members) == (
+        "allocating", 1, [first])
+    assert await requests_for(direct, home_id) == 1

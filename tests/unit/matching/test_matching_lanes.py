@@ -12,7 +12,7 @@ from services.matching.adapters.kafka import handlers
 from services.matching.adapters.kafka.handlers import pool_lock_for
 from services.matching.main import create_app
 from shared.events.contingent import AllocationDecided
-from shared.events.intake import IntakeWithdrawn
+from shared.events.intake import IntakeSubmitted, IntakeWithdrawn, MatchingProfile
 from shared.topics import events_topic
 
 
@@ -58,3 +58,28 @@ async def test_answers_lock_their_homes_at_once_only_in_a_transaction_without_th
         await handlers.lock_answered_homes(
             None, [(a, None) for a in [*named, other]])  # type: ignore[misc]
     assert len(locked) == 1
+
+
+async def test_only_a_transaction_of_intakes_alone_asks_about_homes_at_its_commit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    at_commit: list[object] = []
+    locked: list[list[uuid.UUID]] = []
+
+    async def lock_homes(session: object, home_ids: list[uuid.UUID]) -> None:
+        locked.append(list(home_ids))
+
+    monkeypatch.setattr(handlers, "ask_homes_at_commit", at_commit.append)
+    monkeypatch.setattr(handlers, "lock_homes", lock_homes)
+    submitted = IntakeSubmitted(client_ref="ref00001", member_id="m1", consent=True,
+                                profile=MatchingProfile.model_validate({
+                                    "household": {"adults": 1, "children": 0},
+                                    "required_bedrooms": 1, "monthly_income": "1500.00",
+                                    "max_rent": "700.00", "ready_from": "2027-01-01"}))
+    withdrawn = IntakeWithdrawn(client_ref="ref00001", member_id="m1", reason="other")
+    named = [answer("m1"), answer("m2")]
+    for session, events in (("intakes", [submitted, submitted]),
+                            ("mixed", [submitted, withdrawn]), ("answers", named)):
+        await handlers.prepare(session, [(e, None) for e in events])  # type: ignore[arg-type,misc]
+    assert at_commit == ["intakes"]
+    assert locked == [[a.home_id for a in named]]

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.matching.adapters.db.repository import lock_homes
+from services.matching.adapters.db.repository import ask_homes_at_commit, lock_homes
 from services.matching.application import contingent_years
 from services.matching.application.decide_match import record_client_response
 from services.matching.application.mediate import propose_on_decision
@@ -61,12 +61,22 @@ def pool_lock_for(event: Event) -> str | None:
     return "exclusive"
 
 
+async def prepare(session: AsyncSession, events: Sequence[tuple[Event, Envelope]]) -> None:
+    """The consumer's `prepare`, for a transaction of several events:
+    - answers naming a member lock all their homes at once (`lock_answered_homes`);
+    - intakes alone write the homes they ask about at the commit, in one statement
+      (`repository.ask_homes_at_commit`)."""
+    if all(isinstance(event, IntakeSubmitted) for event, _ in events):
+        ask_homes_at_commit(session)
+    else:
+        await lock_answered_homes(session, events)
+
+
 async def lock_answered_homes(session: AsyncSession,
                               events: Sequence[tuple[Event, Envelope]]) -> None:
-    """The consumer's `prepare`: a transaction of answers naming a member locks all their
-    homes at once — each answer's first step (`propose_on_decision`). Not in a transaction
-    that takes the pool lock (`pool_lock_for`): homes are locked after the pool lock, never
-    before it."""
+    """A transaction of answers naming a member locks all their homes at once — each
+    answer's first step (`propose_on_decision`). Not in a transaction that takes the pool
+    lock (`pool_lock_for`): homes are locked after the pool lock, never before it."""
     answers = [event for event, _ in events
                if isinstance(event, AllocationDecided) and pool_lock_for(event) is None]
     if len(answers) == len(events):
