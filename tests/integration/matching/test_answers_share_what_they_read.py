@@ -75,6 +75,25 @@ async def explanation(direct: Direct, match_id: uuid.UUID | None) -> dict[str, A
         return found
 
 
+async def answers_with_a_change_between(
+    direct: Direct, member: str, homes: list[uuid.UUID], case_id: uuid.UUID,
+    change: dict[str, Any],
+) -> tuple[list[Sent], list[uuid.UUID | None]]:
+    """Answers naming `member` for each home in one transaction; after the first one, another
+    transaction changes the candidate and commits. The statements sent and the proposals."""
+    with statements_sent(direct.engine) as sent:
+        async with AsyncSession(direct.engine) as session, session.begin():
+            unit = direct.services.unit(session, direct.now)
+            made = [await propose_on_decision(unit, direct.round_one_answer(homes[0], member))]
+            async with direct.engine.begin() as other:  # committed meanwhile
+                await other.execute(sa.update(candidates).values(**change)
+                                    .where(candidates.c.case_id == case_id))
+            for home_id in homes[1:]:
+                made.append(await propose_on_decision(
+                    unit, direct.round_one_answer(home_id, member)))
+    return sent, made
+
+
 async def test_answers_in_one_transaction_read_the_pool_once_and_see_their_own_proposals(
     scenario: Scenario, direct: Direct,
 ) -> None:
@@ -118,21 +137,10 @@ async def test_a_candidate_taken_or_changed_meanwhile_is_not_proposed_nor_tried_
     member = scenario.member()
     _, taken, last = await three_waiting(direct, member)
     homes = await direct.add_allocating_homes(3, asked=[member])
-
-    with statements_sent(direct.engine) as sent:
-        async with AsyncSession(direct.engine) as session, session.begin():
-            unit = direct.services.unit(session, direct.now)
-            await propose_on_decision(unit, direct.round_one_answer(homes[0], member))
-            async with direct.engine.begin() as other:  # committed meanwhile
-                change = {"status": "withdrawn"} if meanwhile == "withdrawn" else {
-                    "profile": profile(required_bedrooms=3, urgency="high")
-                    .model_dump(mode="json")}
-                await other.execute(sa.update(candidates).values(**change)
-                                    .where(candidates.c.case_id == taken))
-            second = await propose_on_decision(
-                unit, direct.round_one_answer(homes[1], member))
-            third = await propose_on_decision(
-                unit, direct.round_one_answer(homes[2], member))
+    change = {"status": "withdrawn"} if meanwhile == "withdrawn" else {
+        "profile": profile(required_bedrooms=3, urgency="high").model_dump(mode="json")}
+    sent, [_, second, third] = await answers_with_a_change_between(
+        direct, member, homes, taken, change)
 
     assert await proposed_case(direct, second) == last
     assert third is None  # the member has nobody left: the home asks again
@@ -176,18 +184,10 @@ async def test_a_candidate_changed_since_it_was_read_is_locked_and_looked_at_aga
     _, changed, _ = await three_waiting(direct, member)
     homes = await direct.add_allocating_homes(2, asked=[member])
     earlier = direct.now - timedelta(days=30)
-    with statements_sent(direct.engine) as sent:
-        async with AsyncSession(direct.engine) as session, session.begin():
-            unit = direct.services.unit(session, direct.now)
-            await propose_on_decision(unit, direct.round_one_answer(homes[0], member))
-            async with direct.engine.begin() as other:  # committed meanwhile
-                change = {"first_proposed_at": earlier} if meanwhile.startswith("proposed") \
-                    else {"profile": profile(urgency="urgent", support_hours_per_week=6)
-                          .model_dump(mode="json")}
-                await other.execute(sa.update(candidates).values(**change)
-                                    .where(candidates.c.case_id == changed))
-            second = await propose_on_decision(
-                unit, direct.round_one_answer(homes[1], member))
+    change = {"first_proposed_at": earlier} if meanwhile.startswith("proposed") else {
+        "profile": profile(urgency="urgent", support_hours_per_week=6).model_dump(mode="json")}
+    sent, [_, second] = await answers_with_a_change_between(
+        direct, member, homes, changed, change)
     assert await proposed_case(direct, second) == changed
     assert locks_of(sent, changed) == 1
     proposed = await explanation(direct, second)
