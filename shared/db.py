@@ -186,15 +186,22 @@ def _executemany(statement: sa.Executable) -> Writer:
     return write
 
 
-def pending_at_commit(session: AsyncSession, statement: sa.Executable, key: Hashable) -> bool:
-    """Whether `at_commit(session, statement, …, key=key)` waits for the commit: a reader of
-    that row calls `write_pending` first."""
-    return key in transaction_state(session, _AT_COMMIT).get(_executemany(statement), {})
+def _pending(session: AsyncSession, statement: sa.Executable) -> dict[Hashable, Any]:
+    return transaction_state(session, _AT_COMMIT).get(_executemany(statement), {})
 
 
 def pending_keys(session: AsyncSession, statement: sa.Executable) -> list[Hashable]:
     """The keys of what waits for the commit with `at_commit(session, statement, …)`."""
-    return list(transaction_state(session, _AT_COMMIT).get(_executemany(statement), ()))
+    return list(_pending(session, statement))
+
+
+async def write_pending_first(session: AsyncSession, statement: sa.Executable,
+                              key: Hashable | None = None) -> None:
+    """Before a read that must see them: `write_pending` if `at_commit(session, statement,
+    …)` has something waiting for the commit — with that `key`, when one is given."""
+    waiting = _pending(session, statement)
+    if (key in waiting) if key is not None else bool(waiting):
+        await write_pending(session)
 
 
 def _write_pending(session: Session) -> None:
@@ -218,6 +225,9 @@ def _commit_begins(session: Session) -> None:
     _write_pending(session)
 
 
+_AUTOCOMMIT: weakref.WeakKeyDictionary[async_sessionmaker[AsyncSession], AsyncEngine] = (
+    weakref.WeakKeyDictionary())  # sessions → their engine in autocommit (`in_one_statement`)
+
 
 def in_one_statement(sessions: async_sessionmaker[AsyncSession]) -> AsyncSession:
     """A session whose transaction runs without `BEGIN` and `COMMIT` (PostgreSQL's
@@ -234,10 +244,6 @@ def in_one_statement(sessions: async_sessionmaker[AsyncSession]) -> AsyncSession
         bind = _AUTOCOMMIT[sessions] = sessions.kw["bind"].execution_options(
             isolation_level="AUTOCOMMIT")
     return sessions(bind=bind)
-
-
-_AUTOCOMMIT: weakref.WeakKeyDictionary[async_sessionmaker[AsyncSession], AsyncEngine] = (
-    weakref.WeakKeyDictionary())
 
 
 def _in_autocommit(session: AsyncSession) -> bool:

@@ -16,7 +16,7 @@ from services.intake.adapters.db.records import intake_from, row_values
 from services.intake.adapters.db.tables import OPEN_CASE, OPEN_STATUSES, audit_log, intakes
 from services.intake.application.ports import AccessEntry, AccessQuery, CaseFilter
 from services.intake.domain.intake import Intake
-from shared.db import at_commit, one_of, pending_at_commit, transaction_state, write_pending
+from shared.db import at_commit, one_of, transaction_state, write_pending_first
 from shared.events.intake import IntakeSubmitted
 from shared.outbox import Outbox
 
@@ -58,6 +58,7 @@ _ADDED = _ADD.cte("added")
 def _add_published(outbox: Outbox) -> sa.Select[Any]:
     """`_ADD` and the case's event in one statement: the event only if the case is added."""
     published = outbox.along(_ADDED)
+    # the outbox's insert is read as well, so its RETURNING (the relay's NOTIFY) is evaluated
     return sa.select(
         sa.select(sa.func.count()).select_from(_ADDED).scalar_subquery().label("added"),
         sa.select(sa.func.count()).select_from(published).scalar_subquery().label("published"))
@@ -107,8 +108,7 @@ class SqlIntakeRepository:
         return None if row is None else intake_from(row)
 
     async def _saved_first(self, key: UUID) -> None:
-        if pending_at_commit(self._session, _SAVE, key):
-            await write_pending(self._session)
+        await write_pending_first(self._session, _SAVE, key)
 
     async def open_case_of(self, client_ref: str) -> Intake | None:
         row = (await self._session.execute(

@@ -56,7 +56,7 @@ from services.matching.domain.proposal import (
     ProposalStatus,
     Tenancy,
 )
-from shared.db import at_commit, one_of, pending_keys, transaction_state, write_pending
+from shared.db import at_commit, one_of, pending_keys, transaction_state, write_pending_first
 
 Row = Any  # a SQLAlchemy Row of one of the tables
 
@@ -227,8 +227,7 @@ async def record_asked(session: AsyncSession, home_id: uuid.UUID, *, status: str
 async def _asked_first(session: AsyncSession) -> None:
     """Write the homes asked about that wait for the commit, before homes are read or
     written otherwise."""
-    if pending_keys(session, _HOME_ASKED):
-        await write_pending(session)
+    await write_pending_first(session, _HOME_ASKED)
 
 
 async def lock_home(session: AsyncSession, home_id: uuid.UUID, *,
