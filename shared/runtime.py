@@ -19,7 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared import migrations
@@ -237,6 +237,22 @@ class ServiceRuntime:
         return {"database": db_ok, "kafka": kafka_ok, "started": self.started.is_set()}
 
 
+def make_broker(bootstrap_servers: str, service: str,
+                registry: CollectorRegistry = REGISTRY) -> KafkaBroker:
+    """The FastStream broker every service publishes and consumes with (and the benchmark's
+    stand-ins for its floor, transferpunt.bench_floor): idempotent, so acks from all
+    in-sync replicas, a 2 ms linger, FastStream's Prometheus middleware."""
+    return KafkaBroker(
+        bootstrap_servers,
+        client_id=f"transferpunt-{service}",
+        enable_idempotence=True,
+        linger_ms=2,
+        middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=service)],
+        logger=logging.getLogger(f"faststream.{service}"),
+        log_level=logging.DEBUG,  # one line per message is noise at INFO
+    )
+
+
 def build_runtime(
     *, service: str, settings: ServiceSettings, metadata: sa.MetaData, outbox_table: sa.Table,
     inbox_table: sa.Table, migrations_dir: Path, handlers: HandlerFactory | None = None,
@@ -253,15 +269,7 @@ def build_runtime(
     clock = clock or make_clock(settings)
     engine = make_engine(settings)
     sessions = make_session_factory(engine)
-    broker = KafkaBroker(
-        settings.kafka_bootstrap_servers,
-        client_id=f"transferpunt-{service}",
-        enable_idempotence=True,
-        linger_ms=2,
-        middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=service)],
-        logger=logging.getLogger(f"faststream.{service}"),
-        log_level=logging.DEBUG,  # one line per message is noise at INFO
-    )
+    broker = make_broker(settings.kafka_bootstrap_servers, service)
     outbox = Outbox(outbox_table, service, clock)
     moves = Moves()
     relay = OutboxRelay(
