@@ -9,9 +9,12 @@ one database, loopback only, bounded in count and time.
    MatchProposed counted as it arrives (the rate between 10 % and 90 % of the arrivals);
 4. the wall time of the simulated U16 year (transferpunt.simulator, default scenario);
 5. replaying every event topic into a fresh read model (envelopes parsed and validated by the
-   shared event contracts, folded into per-case and per-member state): events/s.
+   shared event contracts, folded into per-case and per-member state): events/s;
+6. the stack's floor (transferpunt.bench_floor): figure 3's burst against stand-ins with no
+   database and no domain — HTTP alone, POST → Kafka, POST → Kafka → a second process →
+   Kafka — the most any design on FastAPI, FastStream and Kafka carries on this machine.
 
-Run order 1, 4, 2–3, 5: the year on a clean system, as `transferpunt demo` runs it; the
+Run order 1, 4, 2–3, 6, 5: the year on a clean system, as `transferpunt demo` runs it; the
 end-to-end phases withdraw their homes and intakes afterwards, and the next phase starts
 once nothing is in flight.
 
@@ -46,6 +49,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from shared.envelope import Envelope
 from shared.events.base import parse_event
 from shared.topics import ALL_EVENT_TOPICS, events_topic
+from transferpunt.bench_floor import BusyShare, floor
 from transferpunt.http_client import HttpClient
 from transferpunt.report import exact_quantile
 from transferpunt.simulator import (
@@ -197,13 +201,13 @@ class Pairing:
 class ProposalWatch:
     """Sees MatchProposed arrive on Kafka; when each case's first one arrived (wall time)."""
 
-    def __init__(self, bootstrap: str) -> None:
+    def __init__(self, bootstrap: str, topic: str = events_topic("matching")) -> None:
         # A fetch returns the moment a record arrives, so a long wait costs no latency. It
         # only sets how often an idle fetch comes back: at 5 ms this probe made 175 fetches
         # a second, 60 % of all fetches at 10 intakes/s and ~12 ms of broker CPU per intake
         # (docs/benchmark.md, round sixteen). Not aiokafka's 500 ms: a partition left out of
         # a fetch in flight (records not yet taken) waits for that fetch to come back.
-        self.consumer = AIOKafkaConsumer(events_topic("matching"), bootstrap_servers=bootstrap,
+        self.consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap,
                                          group_id=None, auto_offset_reset="latest",
                                          fetch_max_wait_ms=100)
         self.seen: dict[str, float] = {}
@@ -289,31 +293,102 @@ async def steady_latency(api: Api, watch: ProposalWatch, pairing: Pairing, *, ra
             "max_ms": _ms(max(latencies, default=None))}
 
 
+async def _post_all(api: Api, pairing: Pairing, *, count: int, concurrency: int, run: str,
+                    ) -> tuple[dict[str, float], float, float]:
+    """`count` intakes, `concurrency` at a time: (when each accepted case's 201 came back,
+    the moment the first was sent, how long posting them all took)."""
+    gate = asyncio.Semaphore(concurrency)
+    answered: dict[str, float] = {}
+
+    async def one(i: int) -> None:
+        async with gate:
+            case, _ = await _submit(api, pairing, i, run)
+            if case:
+                answered[case] = time.perf_counter()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(count)))
+    return answered, began, time.perf_counter() - began
+
+
+def sustained_rate(arrivals: list[float]) -> float | None:
+    """Arrivals a second between the 10th and the 90th percentile of their times: the
+    steady middle of a burst, without its start-up and its tail."""
+    if len(arrivals) < 10:
+        return None
+    arrivals = sorted(arrivals)
+    lo, hi = len(arrivals) // 10, (len(arrivals) * 9) // 10
+    return round((hi - lo) / max(arrivals[hi] - arrivals[lo], 1e-9), 1)
+
+
 async def saturation(api: Api, watch: ProposalWatch, pairing: Pairing, *, count: int,
                      concurrency: int, run: str, limit_s: float = 120.0) -> dict[str, Any]:
     await pairing.offer_homes(0, count)
     await asyncio.sleep(1.0)
-    gate = asyncio.Semaphore(concurrency)
-
-    async def one(i: int) -> tuple[str | None, float]:
-        async with gate:
-            return await _submit(api, pairing, i, run)
-
-    began = time.perf_counter()
-    submitted = await asyncio.gather(*(one(i) for i in range(count)))
-    posted = time.perf_counter() - began
-    cases = [c for c, _ in submitted if c]
+    busy = BusyShare()
+    answered, began, posted = await _post_all(api, pairing, count=count,
+                                              concurrency=concurrency, run=run)
+    cases = list(answered)
     await watch.wait_for(cases, limit_s)
+    used = busy.taken()
     arrivals = sorted(watch.seen[c] for c in cases if c in watch.seen)
-    sustained = None
-    if len(arrivals) >= 10:
-        lo, hi = arrivals[len(arrivals) // 10], arrivals[(len(arrivals) * 9) // 10]
-        sustained = ((len(arrivals) * 9) // 10 - len(arrivals) // 10) / max(hi - lo, 1e-9)
-    return {"intakes": count, "concurrency": concurrency, "accepted": len(cases),
-            "proposed": len(arrivals), "failed_requests": dict(pairing.failed),
-            "posted_per_s": round(len(cases) / posted, 1),
-            "sustained_per_s": None if sustained is None else round(sustained, 1),
+    return {**_burst_figures(count, concurrency, len(cases), arrivals, pairing, posted, used),
+            "proposed": len(arrivals),
             "all_proposed_within_s": round(arrivals[-1] - began, 2) if arrivals else None}
+
+
+def _burst_figures(count: int, concurrency: int, accepted: int, arrivals: list[float],
+                   pairing: Pairing, posted: float, used: tuple[float, float],
+                   ) -> dict[str, Any]:
+    """What figures 3 and 6 report of a burst; `used`: the machine's busy share and CPU
+    seconds meanwhile (BusyShare.taken)."""
+    share, cpu = used
+    return {"intakes": count, "concurrency": concurrency, "accepted": accepted,
+            "arrived": len(arrivals), "failed_requests": dict(pairing.failed),
+            "posted_per_s": round(accepted / posted, 1),
+            "sustained_per_s": sustained_rate(arrivals),
+            "machine_busy": round(share, 3),
+            "cpu_ms_per_intake": round(cpu * 1000 / max(accepted, 1), 3)}
+
+
+# ---- 6. the stack's floor (transferpunt.bench_floor) ------------------------------------------
+
+
+async def floor_burst(bootstrap: str, front_url: str, proposals: str | None, *,
+                      count: int = 3000, concurrency: int = 32,
+                      limit_s: float = 120.0) -> dict[str, Any]:
+    """Figure 3's burst against the floor's front: the same client, bodies and concurrency.
+    What arrives is the MatchProposed on `proposals`, or with no topic (hops 0) the 201."""
+    run = uuid.uuid4().hex[:6]
+    async with HttpClient(timeout=60, max_connections=64) as http:
+        api = Api({"intake": front_url}, http)
+        pairing = Pairing(api, 0, [f"floor{run}m{i}" for i in range(1, 5)], "",
+                          date.today(), 0)
+        watch = ProposalWatch(bootstrap, proposals) if proposals else None
+        if watch:
+            await watch.start()
+        try:
+            busy, client_cpu = BusyShare(), time.process_time()
+            answered, _, posted = await _post_all(api, pairing, count=count,
+                                                  concurrency=concurrency, run=run)
+            if watch:
+                await watch.wait_for(list(answered), limit_s)
+            used, client_cpu = busy.taken(), time.process_time() - client_cpu
+        finally:
+            if watch:
+                await watch.stop()
+    arrivals = ([watch.seen[c] for c in answered if c in watch.seen] if watch
+                else list(answered.values()))
+    accepted = len(answered)
+    return {**_burst_figures(count, concurrency, accepted, arrivals, pairing, posted, used),
+            "client_cpu_ms_per_intake": round(client_cpu * 1000 / max(accepted, 1), 3)}
+
+
+async def stack_floor(bootstrap: str, database_url: str, log_dir: Path,
+                      say: Say) -> dict[str, Any]:
+    return await floor(bootstrap, database_url,
+                       lambda url, topic: floor_burst(bootstrap, url, topic),
+                       log_dir=log_dir, say=say)
 
 
 async def end_to_end(urls: Mapping[str, str], bootstrap: str, *, steady_rate: float = 20.0,
@@ -467,19 +542,26 @@ async def end_to_end_phases(urls: Mapping[str, str], bootstrap: str) -> dict[str
 
 async def bench(urls: Mapping[str, str], bootstrap: str, *, year: bool = True,
                 say: Say = print, save: Callable[[dict[str, Any]], None] | None = None,
-                ) -> dict[str, Any]:
-    """The five figures; a phase that fails is recorded with its error and the next runs.
-    Run order 1, 4, 2–3, 5 (see the module docstring)."""
+                log_dir: Path | None = None, database_url: str = "") -> dict[str, Any]:
+    """The six figures; a phase that fails is recorded with its error and the next runs.
+    Run order 1, 4, 2–3, 6, 5 (see the module docstring). `log_dir`: where the floor's
+    stand-ins log (default var/log); `database_url`: the database of the stored floor
+    (without one, that floor is reported missing)."""
+    from transferpunt.localstack import project_root
+
+    logs = log_dir or project_root() / "var" / "log"
     result: dict[str, Any] = {"when": datetime.now(UTC).isoformat(), "machine": _machine()}
     phases: list[tuple[str, str, Callable[[], Any]]] = [
-        ("raw", "1/5: raw aiokafka produce → consume", lambda: raw_kafka(bootstrap))]
+        ("raw", "1/6: raw aiokafka produce → consume", lambda: raw_kafka(bootstrap))]
     if year:
-        phases.append(("year", "4/5: the simulated U16 year",
+        phases.append(("year", "4/6: the simulated U16 year",
                        lambda: simulated_year(urls, bootstrap)))
     phases += [
-        ("end_to_end", "2-3/5: POST /intakes → MatchProposed (steady 20/s, then saturated)",
+        ("end_to_end", "2-3/6: POST /intakes → MatchProposed (steady 20/s, then saturated)",
          lambda: end_to_end_phases(urls, bootstrap)),
-        ("replay", "5/5: replay every topic into a fresh read model",
+        ("floor", "6/6: the stack's floor — the same burst, no database, no domain",
+         lambda: stack_floor(bootstrap, database_url, logs, say)),
+        ("replay", "5/6: replay every topic into a fresh read model",
          lambda: replay(bootstrap)),
     ]
     for key, title, phase in phases:
@@ -518,7 +600,8 @@ def rows(result: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             ("e2e POST→MatchProposed p99 @20/s", f"{steady['p99_ms']} ms",
              ratio(steady["p99_ms"], p99)),
             ("e2e sustained intakes→proposal", f"{sat['sustained_per_s']} /s "
-             f"({sat['proposed']}/{sat['intakes']} proposed)",
+             f"({sat['proposed']}/{sat['intakes']} proposed"
+             + (f"; {_busy(sat)})" if "machine_busy" in sat else ")"),
              ratio(sat["sustained_per_s"], rate, "{:.2%}")),
         ]
     y = result.get("year")
@@ -528,6 +611,8 @@ def rows(result: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         out.append(("simulated U16 year, wall time", f"{y['wall_s']} s ({y['steps']} steps)",
                     ratio(y["events"] / y["wall_s"] if y["wall_s"] else None, rate,
                           "{:.2%} (events/s)")))
+    out += floor_rows(result.get("floor", {}), rate,
+                      e2e.get("saturation", {}).get("sustained_per_s") if e2e else None)
     rp = result.get("replay", {})
     out.append(("replay into a fresh read model",
                 f"{rp['events_per_s']} events/s" if "events_per_s" in rp
@@ -536,9 +621,46 @@ def rows(result: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     return out
 
 
+FLOOR_NAMES = {"hops_0": "floor: HTTP alone (POST, no Kafka)",
+               "hops_1": "floor: POST → Kafka (1 hop)",
+               "hops_2": "floor: POST → Kafka → relay → Kafka",
+               "hops_2_stored": "floor: the same, the intake stored"}
+
+
+def _busy(figures: Mapping[str, Any]) -> str:
+    """'88% busy, 7.2 ms CPU each': how much of the machine a burst used, per intake."""
+    if "machine_busy" not in figures:
+        return ""
+    cpu = figures.get("cpu_ms_per_intake")
+    return f"{figures['machine_busy']:.0%} busy" + (f", {cpu:.2f} ms CPU each" if cpu else "")
+
+
+def floor_rows(found: Mapping[str, Any], raw_rate: float | None,
+               sustained: float | None) -> list[tuple[str, str, str]]:
+    """Figure 6's rows: each floor's rate, how busy the machine was, its ratio to raw Kafka;
+    and the system's sustained rate as a share of the stored two-hop floor, the least the
+    contract asks of two services."""
+    if "error" in found:
+        return [("floor", f"failed: {found['error'][:60]}", "–")]
+    out = []
+    for key, name in FLOOR_NAMES.items():
+        f = found.get(key)
+        if f and "error" in f:
+            out.append((name, f"failed: {f['error'][:60]}", "–"))
+        elif f:
+            rate = f["sustained_per_s"]
+            out.append((name, f"{rate} /s ({_busy(f)})",
+                        "–" if not rate or not raw_rate else f"{rate / raw_rate:.2%}"))
+    stored = found.get("hops_2_stored", {}).get("sustained_per_s")
+    if stored and sustained:
+        out.append(("e2e sustained / stored floor", f"{sustained / stored:.0%}", "–"))
+    return out
+
+
 def run_bench(say: Say, *, urls: Mapping[str, str] | None = None,
               bootstrap: str = "127.0.0.1:9092", out_dir: Path | None = None,
-              year: bool = True) -> dict[str, Any]:
+              year: bool = True, database_url: str = "",
+              log_dir: Path | None = None) -> dict[str, Any]:
     """Run the benchmark against running services (manual clock), print the table, write
     `out/bench.json`. Blocking."""
     from transferpunt.demo_year import default_urls
@@ -551,7 +673,8 @@ def run_bench(say: Say, *, urls: Mapping[str, str] | None = None,
     def save(partial: dict[str, Any]) -> None:
         out.write_text(json.dumps({**partial, "table": rows(partial)}, indent=1, default=str))
 
-    result = asyncio.run(bench(urls, bootstrap, year=year, say=say, save=save))
+    result = asyncio.run(bench(urls, bootstrap, year=year, say=say, save=save,
+                               log_dir=log_dir, database_url=database_url))
     table = rows(result)
     width = max(len(r[0]) for r in table)
     value_width = max(len(r[1]) for r in table)
@@ -573,7 +696,8 @@ def bench_job(say: Say, *, year: bool = True, stop_after: bool = True) -> int:
     stack = start_stack(say)
     try:
         run_bench(say, urls={p.name: p.url for p in stack.services()},
-                  bootstrap=stack.bootstrap_servers, year=year)
+                  bootstrap=stack.bootstrap_servers, year=year,
+                  database_url=stack.database_url, log_dir=stack.var / "log")
     finally:
         if stop_after:
             stack.down()

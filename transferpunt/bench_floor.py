@@ -1,0 +1,388 @@
+"""The stack's floor (benchmark figure 6): how many intakes a second FastAPI, FastStream and
+Kafka carry on this machine when an intake does nothing else.
+
+Issue 7 asks the end-to-end rate to reach 10 % of raw Kafka. Whether any design on the chosen
+stack can is a question of measurement, not of opinion, so the benchmark measures it: the
+same burst as figure 3 (the same client, the same bodies, 32 requests at a time) against
+stand-ins started like the services (one uvicorn process each), with no database and no
+domain:
+
+- the **front** answers `POST /intakes` as the contract asks and nothing more: the bearer
+  token verified (`shared.auth`), the body validated by the intake service's own model
+  (`IntakeIn`), a pseudonymous envelope published with the services' own broker
+  (`shared.runtime.make_broker`: idempotent, acks from all in-sync replicas) and
+  acknowledged before the 201;
+- **hops 0**: the front publishes nothing — HTTP alone, the ceiling of the client and the
+  server on this machine;
+- **hops 1**: the front publishes the `MatchProposed` itself — the floor of a design that
+  matched inside the HTTP request;
+- **hops 2**: the front publishes an `IntakeSubmitted`, and the **relay**, a second process
+  like matching, reads it with a FastStream batch subscriber and publishes a
+  `MatchProposed` for it — the floor of intake and matching as two services;
+- **hops 2, stored**: as hops 2, and the front first writes the intake's row (the client's
+  data, which may not go on Kafka, and the rest of the body) in one autocommit statement
+  through the services' own engine (`shared.db`) — the least the contract asks of intake
+  and matching as two services.
+
+Everything else the system does (the outboxes and inboxes, the matching, the contingent's
+allocation, aftercare, the business rules) can only cost more. Beside each rate the floor
+records the machine's busy share and its CPU per intake (all processes, /proc/stat): a
+floor below 100 % busy was held back by waiting, not by the cores, and the cores' ceiling
+is their count divided by the CPU per intake.
+
+The bodies carry a generated name and client number, as figure 3's do; the stand-ins keep
+them in memory, or in the stored floor in its table, dropped afterwards, and publish a case
+id and a member id, nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import aiohttp
+import sqlalchemy as sa
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from fastapi import Depends, FastAPI
+from faststream.kafka import KafkaBroker
+from prometheus_client import CollectorRegistry
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.intake.adapters.http.forms import IntakeIn
+from shared.auth import Principal, TokenVerifier, require_role
+from shared.db import in_one_statement, make_engine, make_session_factory
+from shared.runtime import make_broker
+from shared.settings import ServiceSettings
+from shared.topics import PARTITIONS
+
+ENV = "TRANSFERPUNT_BENCH_FLOOR"  # the stand-ins' settings, as JSON (see FloorSettings)
+# (name in the results, Kafka hops, whether the front stores the intake's row)
+VARIANTS = (("hops_0", 0, False), ("hops_1", 1, False), ("hops_2", 2, False),
+            ("hops_2_stored", 2, True))
+
+
+@dataclass(frozen=True)
+class FloorSettings:
+    bootstrap: str
+    hops: int
+    intakes_topic: str
+    proposals_topic: str
+    database_url: str = ""  # the stored floor's database; its table is `TABLE` in `schema`
+    schema: str = ""
+
+    @classmethod
+    def from_env(cls) -> FloorSettings:
+        return cls(**json.loads(os.environ[ENV]))
+
+    def to_env(self) -> str:
+        return json.dumps(self.__dict__)
+
+
+def _broker(settings: FloorSettings, name: str) -> KafkaBroker:
+    # A registry of its own: the stand-ins serve no /metrics, yet they pay for the
+    # middleware's counting as the services do.
+    return make_broker(settings.bootstrap, f"bench-floor-{name}", registry=CollectorRegistry())
+
+
+def _envelope(kind: str, case_id: str, member_id: str) -> bytes:
+    return json.dumps({"type": kind, "case_id": case_id, "member_id": member_id}).encode()
+
+
+TABLE = "intakes"
+
+
+def intakes_table(schema: str) -> sa.Table:
+    return sa.Table(
+        TABLE, sa.MetaData(schema=schema),
+        sa.Column("case_id", sa.Uuid, primary_key=True),
+        sa.Column("member_id", sa.Text, nullable=False),
+        sa.Column("client", JSONB, nullable=False),  # personal data: stays in PostgreSQL
+        sa.Column("details", JSONB, nullable=False),
+    )
+
+
+class IntakeStore:
+    """The stored floor's one write per intake: in one autocommit statement, through the
+    services' engine and pool (shared.db), as `POST /intakes` writes its case."""
+
+    def __init__(self, settings: FloorSettings) -> None:
+        self.engine = make_engine(ServiceSettings(database_url=settings.database_url))
+        self._sessions = make_session_factory(self.engine)
+        self._insert = sa.insert(intakes_table(settings.schema))
+
+    async def add(self, case_id: str, member_id: str, body: IntakeIn) -> None:
+        async with in_one_statement(self._sessions) as session:
+            await session.execute(self._insert, {
+                "case_id": uuid.UUID(case_id), "member_id": member_id,
+                "client": body.client.model_dump(mode="json"),
+                "details": body.model_dump(mode="json", exclude={"client"})})
+
+
+def _stand_in_app(broker: KafkaBroker, *, then_close: AsyncEngine | None = None) -> FastAPI:
+    """A stand-in's app: its broker started and stopped with it (and `then_close`, an
+    engine, disposed), and `/readyz` for whoever waits for it to serve."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await broker.start()
+        try:
+            yield
+        finally:
+            await broker.stop()
+            if then_close is not None:
+                await then_close.dispose()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/readyz")
+    async def ready() -> dict[str, bool]:
+        return {"ready": True}
+
+    return app
+
+
+def create_front() -> FastAPI:
+    """The stand-in for the intake service (uvicorn --factory)."""
+    settings = FloorSettings.from_env()
+    broker = _broker(settings, "front")
+    topic, kind = ((settings.proposals_topic, "MatchProposed") if settings.hops == 1
+                   else (settings.intakes_topic, "IntakeSubmitted"))
+
+    store = IntakeStore(settings) if settings.database_url else None
+    app = _stand_in_app(broker, then_close=store.engine if store else None)
+    app.state.token_verifier = TokenVerifier(ServiceSettings())
+
+    @app.post("/intakes", status_code=201)
+    async def post_intake(body: IntakeIn, principal: Annotated[
+            Principal, Depends(require_role("caseworker"))]) -> dict[str, str]:
+        case_id = str(uuid.uuid4())
+        if store is not None:
+            await store.add(case_id, principal.org, body)
+        if settings.hops:
+            await broker.publish(_envelope(kind, case_id, principal.org), topic=topic,
+                                 key=case_id.encode(),
+                                 headers={"event_type": kind,
+                                          "content-type": "application/json"})
+        return {"case_id": case_id}
+
+    return app
+
+
+def create_relay() -> FastAPI:
+    """The stand-in for matching in hops 2: each IntakeSubmitted read becomes a
+    MatchProposed, published as the outbox relay publishes (unconfirmed, then gathered)."""
+    settings = FloorSettings.from_env()
+    broker = _broker(settings, "relay")
+
+    @broker.subscriber(settings.intakes_topic, group_id=f"floor-{settings.intakes_topic}",
+                       auto_offset_reset="earliest", batch=True, max_records=200,
+                       batch_timeout_ms=100)
+    async def relay(events: list[dict[str, Any]]) -> None:
+        sent = []
+        for event in events:  # parsed by FastStream: the front sends application/json
+            case_id = event["case_id"]
+            sent.append(await broker.publish(
+                _envelope("MatchProposed", case_id, event["member_id"]),
+                topic=settings.proposals_topic, key=case_id.encode(),
+                headers={"event_type": "MatchProposed", "content-type": "application/json"},
+                no_confirm=True))
+        await asyncio.gather(*sent)
+
+    return _stand_in_app(broker)
+
+
+# ---- running the stand-ins -------------------------------------------------------------------
+
+
+class FloorError(RuntimeError):
+    """A stand-in did not start; the message names its log."""
+
+
+@dataclass
+class StandIn:
+    name: str
+    url: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the uvicorn process so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+
+def start_stand_in(name: str, settings: FloorSettings, log_dir: Path) -> StandIn:
+    from transferpunt.localstack.procs import free_port
+
+    port = free_port()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"bench-floor-{name}.log"
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", f"transferpunt.bench_floor:create_{name}",
+             "--factory", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env={**os.environ, ENV: settings.to_env()}, start_new_session=True)
+    return StandIn(name, f"http://127.0.0.1:{port}", proc, log)
+
+
+async def wait_ready(stand_in: StandIn, within: float = 60.0) -> None:
+    deadline = time.monotonic() + within
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if stand_in.proc.poll() is not None:
+                raise FloorError(f"the floor's {stand_in.name} exited with "
+                                 f"{stand_in.proc.returncode}; see {stand_in.log}")
+            with contextlib.suppress(aiohttp.ClientError, OSError):
+                async with session.get(f"{stand_in.url}/readyz") as r:
+                    if r.status == 200:
+                        return
+            await asyncio.sleep(0.2)
+    raise FloorError(f"the floor's {stand_in.name} was not ready within {within:.0f} s; "
+                     f"see {stand_in.log}")
+
+
+class BusyShare:
+    """The machine's CPU time that was not idle since this was made (Linux /proc/stat: every
+    core, every process — the broker, the idle services and the client included): as a
+    share of all of it, and in seconds."""
+
+    @staticmethod
+    def _times() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = values[3] + values[4]  # idle + iowait
+        return idle, sum(values[:8])  # not guest time, which user time already counts
+
+    def __init__(self) -> None:
+        self._idle, self._total = self._times()
+
+    def taken(self) -> tuple[float, float]:
+        """(the busy share, the busy CPU seconds) since this was made."""
+        idle, total = self._times()
+        spent, idled = total - self._total, idle - self._idle
+        share = 0.0 if spent <= 0 else 1 - idled / spent
+        return share, (spent - idled) / os.sysconf("SC_CLK_TCK")
+
+
+async def create_store(database_url: str, schema: str) -> None:
+    engine = make_engine(ServiceSettings(database_url=database_url), pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.schema.CreateSchema(schema))
+            await conn.run_sync(intakes_table(schema).metadata.create_all)
+    finally:
+        await engine.dispose()
+
+
+async def drop_store(database_url: str, schema: str) -> None:
+    engine = make_engine(ServiceSettings(database_url=database_url), pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.schema.DropSchema(schema, cascade=True))
+    finally:
+        await engine.dispose()
+
+
+async def floor_topics(bootstrap: str, run: str) -> tuple[str, str]:
+    intakes, proposals = (f"transferpunt.bench.floor.{run}.intakes",
+                          f"transferpunt.bench.floor.{run}.proposals")
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(t, num_partitions=PARTITIONS, replication_factor=1)
+                                   for t in (intakes, proposals)])
+    finally:
+        await admin.close()
+    return intakes, proposals
+
+
+async def drop_topics(bootstrap: str, topics: tuple[str, str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics(list(topics))
+    finally:
+        await admin.close()
+
+
+def checked(figures: dict[str, Any], stand_ins: list[StandIn]) -> dict[str, Any]:
+    """A floor measured on refusals or lost messages would be no floor: every intake must
+    have been accepted and have arrived, or FloorError names what went wrong."""
+    intakes, accepted, arrived = figures["intakes"], figures["accepted"], figures["arrived"]
+    if accepted < intakes or arrived < accepted:
+        logs = ", ".join(str(s.log) for s in stand_ins)
+        raise FloorError(f"{accepted} of {intakes} intakes accepted "
+                         f"({figures['failed_requests'] or 'no refusals'}), {arrived} arrived; "
+                         f"see {logs}")
+    return figures
+
+
+Burst = Callable[[str, str | None], Any]  # (front URL, proposals topic or None) -> figures
+
+
+async def floor(bootstrap: str, database_url: str, burst: Burst, *, log_dir: Path,
+                say: Callable[[str], None] = print) -> dict[str, Any]:
+    """Figure 6, each of `VARIANTS`: `burst` posts the intakes and measures, as figure 3
+    does; here, the stand-ins, their topics and the stored floor's table are set up around
+    it and removed after."""
+    found: dict[str, Any] = {}
+    for name, hops, stores in VARIANTS:
+        if stores and not database_url:
+            found[name] = {"error": "no database given to the benchmark"}
+            continue
+        run = uuid.uuid4().hex[:8]
+        topics = await floor_topics(bootstrap, run)
+        schema = f"bench_floor_{run}" if stores else ""
+        if stores:
+            await create_store(database_url, schema)
+        settings = FloorSettings(bootstrap, hops, *topics,
+                                 database_url=database_url if stores else "", schema=schema)
+        stand_ins = [start_stand_in("front", settings, log_dir)]
+        if hops == 2:
+            stand_ins.append(start_stand_in("relay", settings, log_dir))
+        try:
+            for stand_in in stand_ins:
+                await wait_ready(stand_in)
+            cpu_before = [s.cpu_seconds() for s in stand_ins]
+            figures = await burst(stand_ins[0].url, topics[1] if hops else None)
+            figures["stand_in_cpu_ms_per_intake"] = {
+                s.name: round((s.cpu_seconds() - before) * 1000
+                              / max(figures["accepted"], 1), 3)
+                for s, before in zip(stand_ins, cpu_before, strict=True)}
+            found[name] = checked(figures, stand_ins)
+            say(f"  {name}: {figures['sustained_per_s']} /s "
+                f"(machine {figures['machine_busy']:.0%} busy, "
+                f"{figures['cpu_ms_per_intake']} ms CPU per intake)")
+        except FloorError as error:  # this floor is missing; the others still count
+            found[name] = {"error": str(error)}
+            say(f"  {name} failed: {error}")
+        finally:
+            for stand_in in stand_ins:
+                stand_in.stop()
+            await drop_topics(bootstrap, topics)
+            if stores:
+                await drop_store(database_url, schema)
+    return found
