@@ -49,8 +49,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from shared.envelope import Envelope
 from shared.events.base import parse_event
 from shared.topics import ALL_EVENT_TOPICS, events_topic
-from transferpunt.bench_floor import BusyShare, floor
+from transferpunt.bench_floor import floor
 from transferpunt.http_client import HttpClient
+from transferpunt.machine_cpu import CpuSampler
 from transferpunt.report import exact_quantile
 from transferpunt.simulator import (
     HTTP_CONNECTIONS,
@@ -311,44 +312,58 @@ async def _post_all(api: Api, pairing: Pairing, *, count: int, concurrency: int,
     return answered, began, time.perf_counter() - began
 
 
-def sustained_rate(arrivals: list[float]) -> float | None:
-    """Arrivals a second between the 10th and the 90th percentile of their times: the
-    steady middle of a burst, without its start-up and its tail."""
+def middle(arrivals: list[float]) -> tuple[float, float, int] | None:
+    """The steady middle of a burst, without its start-up and its tail: the 10th and the 90th
+    percentile of the arrival times, and how many arrivals lie between them."""
     if len(arrivals) < 10:
         return None
     arrivals = sorted(arrivals)
     lo, hi = len(arrivals) // 10, (len(arrivals) * 9) // 10
-    return round((hi - lo) / max(arrivals[hi] - arrivals[lo], 1e-9), 1)
+    return arrivals[lo], arrivals[hi], hi - lo
+
+
+def sustained_rate(arrivals: list[float]) -> float | None:
+    """Arrivals a second over the middle of the burst (see `middle`)."""
+    window = middle(arrivals)
+    if window is None:
+        return None
+    start, end, count = window
+    return round(count / max(end - start, 1e-9), 1)
 
 
 async def saturation(api: Api, watch: ProposalWatch, pairing: Pairing, *, count: int,
                      concurrency: int, run: str, limit_s: float = 120.0) -> dict[str, Any]:
     await pairing.offer_homes(0, count)
     await asyncio.sleep(1.0)
-    busy = BusyShare()
-    answered, began, posted = await _post_all(api, pairing, count=count,
-                                              concurrency=concurrency, run=run)
-    cases = list(answered)
-    await watch.wait_for(cases, limit_s)
-    used = busy.taken()
+    async with CpuSampler() as cpu:
+        answered, began, posted = await _post_all(api, pairing, count=count,
+                                                  concurrency=concurrency, run=run)
+        cases = list(answered)
+        await watch.wait_for(cases, limit_s)
     arrivals = sorted(watch.seen[c] for c in cases if c in watch.seen)
-    return {**_burst_figures(count, concurrency, len(cases), arrivals, pairing, posted, used),
+    return {**_burst_figures(count, concurrency, len(cases), arrivals, pairing, posted, cpu),
             "proposed": len(arrivals),
             "all_proposed_within_s": round(arrivals[-1] - began, 2) if arrivals else None}
 
 
 def _burst_figures(count: int, concurrency: int, accepted: int, arrivals: list[float],
-                   pairing: Pairing, posted: float, used: tuple[float, float],
-                   ) -> dict[str, Any]:
-    """What figures 3 and 6 report of a burst; `used`: the machine's busy share and CPU
-    seconds meanwhile (BusyShare.taken)."""
-    share, cpu = used
-    return {"intakes": count, "concurrency": concurrency, "accepted": accepted,
-            "arrived": len(arrivals), "failed_requests": dict(pairing.failed),
-            "posted_per_s": round(accepted / posted, 1),
-            "sustained_per_s": sustained_rate(arrivals),
-            "machine_busy": round(share, 3),
-            "cpu_ms_per_intake": round(cpu * 1000 / max(accepted, 1), 3)}
+                   pairing: Pairing, posted: float, cpu: CpuSampler) -> dict[str, Any]:
+    """What figures 3 and 6 report of a burst. The machine's busy share and CPU per intake
+    are taken over the window the rate is (`middle`), from `cpu`, sampled meanwhile."""
+    figures: dict[str, Any] = {
+        "intakes": count, "concurrency": concurrency, "accepted": accepted,
+        "arrived": len(arrivals), "failed_requests": dict(pairing.failed),
+        "posted_per_s": round(accepted / posted, 1),
+        "sustained_per_s": sustained_rate(arrivals)}
+    window = middle(arrivals)
+    if window is not None:
+        start, end, between = window
+        used = cpu.between(start, end)
+        intakes_meanwhile = between / max(end - start, 1e-9) * used.seconds
+        figures["machine_busy"] = round(used.busy_share, 3)
+        figures["cpu_ms_per_intake"] = round(used.cpu_seconds * 1000
+                                             / max(intakes_meanwhile, 1e-9), 3)
+    return figures
 
 
 # ---- 6. the stack's floor (transferpunt.bench_floor) ------------------------------------------
@@ -357,8 +372,10 @@ def _burst_figures(count: int, concurrency: int, accepted: int, arrivals: list[f
 async def floor_burst(bootstrap: str, front_url: str, proposals: str | None, *,
                       count: int = 3000, concurrency: int = 32,
                       limit_s: float = 120.0) -> dict[str, Any]:
-    """Figure 3's burst against the floor's front: the same client, bodies and concurrency.
-    What arrives is the MatchProposed on `proposals`, or with no topic (hops 0) the 201."""
+    """Figure 3's burst against the floor's front — the same client, bodies and concurrency,
+    ten times as many intakes, because the floor is ten times as fast and its middle (the
+    window of the rate and the CPU) would otherwise last a few tenths of a second. What
+    arrives is the MatchProposed on `proposals`, or with no topic (hops 0) the 201."""
     run = uuid.uuid4().hex[:6]
     async with HttpClient(timeout=60, max_connections=64) as http:
         api = Api({"intake": front_url}, http)
@@ -368,19 +385,20 @@ async def floor_burst(bootstrap: str, front_url: str, proposals: str | None, *,
         if watch:
             await watch.start()
         try:
-            busy, client_cpu = BusyShare(), time.process_time()
-            answered, _, posted = await _post_all(api, pairing, count=count,
-                                                  concurrency=concurrency, run=run)
-            if watch:
-                await watch.wait_for(list(answered), limit_s)
-            used, client_cpu = busy.taken(), time.process_time() - client_cpu
+            client_cpu = time.process_time()
+            async with CpuSampler() as cpu:
+                answered, _, posted = await _post_all(api, pairing, count=count,
+                                                      concurrency=concurrency, run=run)
+                if watch:
+                    await watch.wait_for(list(answered), limit_s)
+            client_cpu = time.process_time() - client_cpu
         finally:
             if watch:
                 await watch.stop()
     arrivals = ([watch.seen[c] for c in answered if c in watch.seen] if watch
                 else list(answered.values()))
     accepted = len(answered)
-    return {**_burst_figures(count, concurrency, accepted, arrivals, pairing, posted, used),
+    return {**_burst_figures(count, concurrency, accepted, arrivals, pairing, posted, cpu),
             "client_cpu_ms_per_intake": round(client_cpu * 1000 / max(accepted, 1), 3)}
 
 

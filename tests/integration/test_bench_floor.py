@@ -1,48 +1,92 @@
-"""The benchmark's floor (figure 6) on real Kafka: the stand-ins start like the services,
-carry every intake of a small burst, publish nothing personal, and leave no process and no
-topic behind (transferpunt.bench_floor)."""
+"""The benchmark's floor (figure 6) on real Kafka and PostgreSQL: the stand-ins start like the
+services, carry every intake of a small burst exactly once, put nothing personal on Kafka or
+in their logs, and leave no process, topic or table behind — also when a variant fails
+(transferpunt.bench_floor)."""
 
 from __future__ import annotations
 
 import json
-import time
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from shared.topics import PARTITIONS
 from transferpunt.bench import floor_burst
-from transferpunt.bench_floor import VARIANTS, floor
+from transferpunt.bench_floor import TOPIC_PREFIX, VARIANTS, FloorError, floor
 
 pytestmark = pytest.mark.infra
 
 INTAKES = 60
+# What the burst's bodies carry that must stay off Kafka and out of logs: the generated
+# name and the client number (`Pairing.intake`).
+PERSONAL = re.compile(rb"Bench Client|bench-[0-9a-f]{6}-\d")
 
 
-async def _everything_on(bootstrap: str, topic: str, within: float = 20.0) -> list[bytes]:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None,
-                                auto_offset_reset="earliest")
+async def _everything_on(bootstrap: str, topic: str) -> list[bytes]:
+    """Every record on the topic, up to its end offsets as they are now (so a record
+    published twice would show, and none published later could)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                                enable_auto_commit=False)
     await consumer.start()
-    values: list[bytes] = []
     try:
-        deadline = time.monotonic() + within
-        while len(values) < INTAKES and time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                values += [r.value or b"" for r in records]
+        partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]  # floor_topics
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        values: list[bytes] = []
+        for tp in partitions:
+            while await consumer.position(tp) < ends[tp]:
+                records = await consumer.getmany(tp, timeout_ms=1000)
+                values += [r.value or b"" for r in records.get(tp, [])]
+        return values
     finally:
         await consumer.stop()
-    return values
 
 
-async def test_each_floor_carries_every_intake_and_puts_nothing_personal_on_kafka(
+async def _floor_schemas(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as conn:
+        return list((await conn.execute(sa.text(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench\\_floor\\_%'"))).scalars())
+
+
+async def _stored(engine: AsyncEngine, schema: str) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        return dict((await conn.execute(sa.text(
+            f"SELECT count(*) AS rows, count(DISTINCT case_id) AS cases, "
+            f"count(*) FILTER (WHERE client->>'name' LIKE 'Bench Client %') AS named "
+            f'FROM "{schema}".intakes'))).one()._mapping)
+
+
+async def _floor_topics_left(bootstrap: str) -> list[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return [t for t in await admin.list_topics() if t.startswith(TOPIC_PREFIX)]
+    finally:
+        await admin.close()
+
+
+def _logs_with_personal_data(log_dir: Path) -> list[str]:
+    return [log.name for log in log_dir.glob("bench-floor-*.log")
+            if PERSONAL.search(log.read_bytes())]
+
+
+def _server_lines(log: Path) -> tuple[int, int]:
+    """How many stand-ins this log saw start and finish (uvicorn's own lines)."""
+    text = log.read_text() if log.exists() else ""
+    return text.count("Started server process"), text.count("Finished server process")
+
+
+async def test_each_floor_carries_every_intake_once_and_keeps_personal_data_off_kafka(
         infra: Any, tmp_path: Path) -> None:
     bootstrap = infra.bootstrap_servers
     on_kafka: dict[str, list[bytes]] = {}
-    topics_used: list[str] = []
     stored: list[dict[str, Any]] = []
     engine = create_async_engine(infra.database_url)
 
@@ -51,7 +95,6 @@ async def test_each_floor_carries_every_intake_and_puts_nothing_personal_on_kafk
                                     concurrency=8)
         if proposals:  # read before floor() drops the topics
             intakes = proposals.removesuffix(".proposals") + ".intakes"
-            topics_used.extend([intakes, proposals])
             for topic in (intakes, proposals):
                 on_kafka[topic] = await _everything_on(bootstrap, topic)
         for schema in await _floor_schemas(engine):  # and its table
@@ -76,40 +119,45 @@ async def test_each_floor_carries_every_intake_and_puts_nothing_personal_on_kafk
         assert found[name]["stand_in_cpu_ms_per_intake"]["relay"] > 0
 
     # hops 1: the front publishes the proposals itself; hops 2: the relay does, one for
-    # each IntakeSubmitted the front published.
-    counts = {topic: len(values) for topic, values in on_kafka.items()}
-    assert sorted(counts.values()) == [0] + [INTAKES] * 5, counts
+    # each IntakeSubmitted the front published — each exactly once.
+    counts = sorted(len(values) for values in on_kafka.values())
+    assert counts == [0] + [INTAKES] * 5, counts
     for values in on_kafka.values():
         for value in values:
-            # a case id and a member: never the client's generated name or number
             assert set(json.loads(value)) == {"type", "case_id", "member_id"}
-            assert b"Bench Client" not in value and b"bench-" not in value
+            assert not PERSONAL.search(value)
 
     # The stored floor wrote each intake once, the client's data in PostgreSQL.
     assert stored == [{"rows": INTAKES, "cases": INTAKES, "named": INTAKES}]
 
-    # Nothing left behind: the stand-ins' logs say they shut down, the topics are gone.
-    for name in ("front", "relay"):
-        assert "Finished server process" in (tmp_path / f"bench-floor-{name}.log").read_text()
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        left = set(await admin.list_topics()) & set(topics_used)
-    finally:
-        await admin.close()
-    assert not left
+    # Nothing left behind, and nothing personal in the stand-ins' logs: four fronts and two
+    # relays started and finished, the topics and the table are gone.
+    assert _server_lines(tmp_path / "bench-floor-front.log") == (4, 4)
+    assert _server_lines(tmp_path / "bench-floor-relay.log") == (2, 2)
+    assert _logs_with_personal_data(tmp_path) == []
+    assert await _floor_topics_left(bootstrap) == []
     assert schemas_left == []
 
 
-async def _floor_schemas(engine: AsyncEngine) -> list[str]:
-    async with engine.connect() as conn:
-        return list((await conn.execute(sa.text(
-            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench\\_floor\\_%'"))).scalars())
+async def test_a_variant_that_fails_is_reported_and_cleaned_up_and_the_others_still_run(
+        infra: Any, tmp_path: Path) -> None:
+    bootstrap = infra.bootstrap_servers
+    calls: list[str | None] = []
 
+    async def burst(front_url: str, proposals: str | None) -> dict[str, Any]:
+        calls.append(proposals)
+        if len(calls) == 2:  # hops 1
+            raise FloorError("the burst broke")
+        return await floor_burst(bootstrap, front_url, proposals, count=20, concurrency=4)
 
-async def _stored(engine: AsyncEngine, schema: str) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        return dict((await conn.execute(sa.text(
-            f"SELECT count(*) AS rows, count(DISTINCT case_id) AS cases, "
-            f"count(*) FILTER (WHERE client->>'name' LIKE 'Bench Client %') AS named "
-            f'FROM "{schema}".intakes'))).one()._mapping)
+    said: list[str] = []
+    found = await floor(bootstrap, "", burst, log_dir=tmp_path, say=said.append)
+
+    assert found["hops_1"] == {"error": "FloorError: the burst broke"}
+    assert found["hops_2_stored"] == {"error": "no database given to the benchmark"}
+    assert found["hops_0"]["arrived"] == found["hops_2"]["arrived"] == 20
+    assert len(calls) == 3  # no burst for the floor that needs a database
+    assert "  hops_1 failed: FloorError: the burst broke" in said
+    # The failed variant's stand-in stopped and its topics went too.
+    assert _server_lines(tmp_path / "bench-floor-front.log") == (3, 3)
+    assert await _floor_topics_left(bootstrap) == []

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import json
 import os
-import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from transferpunt.bench import FLOOR_NAMES, floor_rows, sustained_rate
-from transferpunt.bench_floor import BusyShare, FloorError, FloorSettings, StandIn, checked
+from transferpunt.bench import FLOOR_NAMES, Pairing, _burst_figures, floor_rows, sustained_rate
+from transferpunt.bench_floor import FloorError, FloorSettings, StandIn, checked
+from transferpunt.machine_cpu import CpuSampler, Used, machine_times, stat_times
 
 
 def test_the_sustained_rate_counts_the_middle_of_the_burst_only() -> None:
@@ -82,16 +83,54 @@ def test_a_floor_where_everything_arrived_is_reported() -> None:
     assert checked(figures, [_stand_in()]) is figures
 
 
-def test_the_busy_share_sees_a_busy_core() -> None:
-    busy, began = BusyShare(), time.monotonic()
-    spin_until = began + 0.5
-    while time.monotonic() < spin_until:
-        pass
-    (share, cpu), took = busy.taken(), time.monotonic() - began
-    # One of this machine's cores was busy all along, whatever the others did.
-    assert 1 / (os.cpu_count() or 1) * 0.8 <= share <= 1.0
-    assert 0.8 * took * min(share * (os.cpu_count() or 1), 1) <= cpu
-    assert cpu <= 1.1 * took * (os.cpu_count() or 1)
+def test_the_cpu_line_counts_idle_and_iowait_as_idle_and_leaves_out_steal_and_guest() -> None:
+    #          user nice system idle iowait irq softirq steal guest guest_nice
+    line = "cpu  100  20   30     400  50     6   4       700   80    9"
+    assert stat_times(line) == (450, 610)
+    idle, total = machine_times()  # this machine's own file parses
+    assert 0 < idle < total
+
+
+def _sampler(*samples: tuple[float, int, int]) -> CpuSampler:
+    cpu = CpuSampler()
+    for at, idle, total in samples:
+        cpu.sample(at, (idle, total))
+    return cpu
+
+
+def test_the_window_runs_from_the_last_sample_before_to_the_first_after() -> None:
+    tick = os.sysconf("SC_CLK_TCK")
+    cpu = _sampler((0.0, 0, 0), (1.0, 100, 200), (2.0, 150, 400), (3.0, 300, 600))
+    used = cpu.between(1.2, 1.9)  # samples 1.0 and 2.0: 200 ticks, 50 idle
+    assert used == Used(0.75, 150 / tick, 1.0)
+    assert cpu.between(0.5, 3.0) == Used(1 - 300 / 600, 300 / tick, 3.0)
+    with pytest.raises(ValueError, match="no samples"):
+        CpuSampler().between(0.0, 1.0)
+
+
+def test_a_burst_reports_its_cpu_over_the_window_of_its_rate() -> None:
+    tick = os.sysconf("SC_CLK_TCK")
+    # 100 arrivals, one every 10 ms from t=1.0; the middle: 1.1 s to 1.9 s, 80 arrivals.
+    arrivals = [1.0 + i / 100 for i in range(100)]
+    # Busy 50 % before 1.1 s and after 1.9 s, 100 % between: two cores, `tick` ticks a second.
+    cpu = _sampler((0.0, 0, 0), (1.1, tick, 2 * tick), (1.9, tick, 2 * tick + 2 * tick * 0.8),
+                   (3.0, 2 * tick, 6 * tick))
+    figures = _burst_figures(100, 32, 100, arrivals, _pairing(), 1.0, cpu)
+    assert figures["sustained_per_s"] == 100.0
+    assert figures["machine_busy"] == 1.0
+    # 1.6 CPU seconds over 0.8 s at 100 intakes a second: 20 ms an intake. Rate × CPU per
+    # intake (2 CPU seconds a second) is the busy share times the two cores.
+    assert figures["cpu_ms_per_intake"] == pytest.approx(20.0)
+
+
+def test_a_burst_too_short_for_a_middle_reports_no_cpu() -> None:
+    figures = _burst_figures(5, 32, 5, [1.0, 1.1, 1.2], _pairing(), 1.0, _sampler((0.0, 0, 0)))
+    assert figures["sustained_per_s"] is None
+    assert "machine_busy" not in figures and "cpu_ms_per_intake" not in figures
+
+
+def _pairing() -> Pairing:
+    return Pairing(None, 0, ["m"], "", date(2030, 1, 1), 0)  # type: ignore[arg-type]
 
 
 def test_the_stand_ins_settings_travel_through_the_environment() -> None:
