@@ -188,6 +188,9 @@ def create_relay() -> FastAPI:
     settings = FloorSettings.from_env()
     broker = _broker(settings, "relay")
 
+    # A consumer group, as the services' subscribers have (its offset commits are part of
+    # the cost). It outlives the run in the broker's offsets until Kafka expires it
+    # (offsets.retention.minutes, a week): aiokafka's admin client cannot delete groups.
     @broker.subscriber(settings.intakes_topic, group_id=f"floor-{settings.intakes_topic}",
                        auto_offset_reset="earliest", batch=True, max_records=200,
                        batch_timeout_ms=100)
