@@ -11,8 +11,10 @@ one database, loopback only, bounded in count and time.
 5. replaying every event topic into a fresh read model (envelopes parsed and validated by the
    shared event contracts, folded into per-case and per-member state): events/s;
 6. the stack's floor (transferpunt.bench_floor): figure 3's burst against stand-ins with no
-   database and no domain — HTTP alone, POST → Kafka, POST → Kafka → a second process →
-   Kafka — the most any design on FastAPI, FastStream and Kafka carries on this machine.
+   domain — HTTP alone, POST → Kafka, POST → Kafka → a second process → Kafka, and that
+   again with each intake's row stored — each with the machine's CPU per intake over the
+   window of its rate: what FastAPI, FastStream, Kafka and PostgreSQL cost on this machine
+   before any of the system's own work.
 
 Run order 1, 4, 2–3, 6, 5: the year on a clean system, as `transferpunt demo` runs it; the
 end-to-end phases withdraw their homes and intakes afterwards, and the next phase starts
@@ -577,7 +579,7 @@ async def bench(urls: Mapping[str, str], bootstrap: str, *, year: bool = True,
     phases += [
         ("end_to_end", "2-3/6: POST /intakes → MatchProposed (steady 20/s, then saturated)",
          lambda: end_to_end_phases(urls, bootstrap)),
-        ("floor", "6/6: the stack's floor — the same burst, no database, no domain",
+        ("floor", "6/6: the stack's floor — the same burst through stand-ins with no domain",
          lambda: stack_floor(bootstrap, database_url, logs, say)),
         ("replay", "5/6: replay every topic into a fresh read model",
          lambda: replay(bootstrap)),
@@ -656,8 +658,8 @@ def _busy(figures: Mapping[str, Any]) -> str:
 def floor_rows(found: Mapping[str, Any], raw_rate: float | None,
                sustained: float | None) -> list[tuple[str, str, str]]:
     """Figure 6's rows: each floor's rate, how busy the machine was, its ratio to raw Kafka;
-    and the system's sustained rate as a share of the stored two-hop floor, the least the
-    contract asks of two services."""
+    and the system's sustained rate as a share of the stored two-hop floor (two services
+    that store each intake as the services do, and nothing else)."""
     if "error" in found:
         return [("floor", f"failed: {found['error'][:60]}", "–")]
     out = []
