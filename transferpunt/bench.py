@@ -202,7 +202,8 @@ class Pairing:
 
 
 class ProposalWatch:
-    """Sees MatchProposed arrive on Kafka; when each case's first one arrived (wall time)."""
+    """Sees MatchProposed arrive on Kafka; when each case's first one arrived
+    (`time.perf_counter`, as the requests' times)."""
 
     def __init__(self, bootstrap: str, topic: str = events_topic("matching")) -> None:
         # A fetch returns the moment a record arrives, so a long wait costs no latency. It
@@ -342,7 +343,7 @@ async def saturation(api: Api, watch: ProposalWatch, pairing: Pairing, *, count:
                                                   concurrency=concurrency, run=run)
         cases = list(answered)
         await watch.wait_for(cases, limit_s)
-    arrivals = sorted(watch.seen[c] for c in cases if c in watch.seen)
+        arrivals = sorted(watch.seen[c] for c in cases if c in watch.seen)  # while sampled
     return {**_burst_figures(count, concurrency, len(cases), arrivals, pairing, posted, cpu),
             "proposed": len(arrivals),
             "all_proposed_within_s": round(arrivals[-1] - began, 2) if arrivals else None}
@@ -359,9 +360,9 @@ def _burst_figures(count: int, concurrency: int, accepted: int, arrivals: list[f
         "sustained_per_s": sustained_rate(arrivals)}
     window = middle(arrivals)
     if window is not None:
-        start, end, between = window
+        start, end, arrived_between = window
         used = cpu.between(start, end)
-        intakes_meanwhile = between / max(end - start, 1e-9) * used.seconds
+        intakes_meanwhile = arrived_between / max(end - start, 1e-9) * used.seconds
         figures["machine_busy"] = round(used.busy_share, 3)
         figures["cpu_ms_per_intake"] = round(used.cpu_seconds * 1000
                                              / max(intakes_meanwhile, 1e-9), 3)
@@ -384,21 +385,21 @@ async def floor_burst(bootstrap: str, front_url: str, proposals: str | None, *,
         pairing = Pairing(api, 0, [f"floor{run}m{i}" for i in range(1, 5)], "",
                           date.today(), 0)
         watch = ProposalWatch(bootstrap, proposals) if proposals else None
-        if watch:
-            await watch.start()
         try:
+            if watch:
+                await watch.start()
             client_cpu = time.process_time()
             async with CpuSampler() as cpu:
                 answered, _, posted = await _post_all(api, pairing, count=count,
                                                       concurrency=concurrency, run=run)
                 if watch:
                     await watch.wait_for(list(answered), limit_s)
+                arrivals = ([watch.seen[c] for c in answered if c in watch.seen] if watch
+                            else list(answered.values()))  # while sampled
             client_cpu = time.process_time() - client_cpu
         finally:
             if watch:
                 await watch.stop()
-    arrivals = ([watch.seen[c] for c in answered if c in watch.seen] if watch
-                else list(answered.values()))
     accepted = len(answered)
     return {**_burst_figures(count, concurrency, accepted, arrivals, pairing, posted, cpu),
             "client_cpu_ms_per_intake": round(client_cpu * 1000 / max(accepted, 1), 3)}

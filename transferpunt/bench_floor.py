@@ -45,7 +45,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -298,28 +298,45 @@ def _refused(entries: Any, what: str) -> None:
             raise FloorError(f"{what} {topic} failed: {for_code(code).__name__}")
 
 
-async def floor_topics(bootstrap: str, run: str) -> tuple[str, str]:
-    intakes, proposals = (f"{TOPIC_PREFIX}{run}.intakes", f"{TOPIC_PREFIX}{run}.proposals")
+UNKNOWN_TOPIC = 3  # UNKNOWN_TOPIC_OR_PARTITION: nothing to delete
+
+
+def floor_topics(run: str) -> tuple[str, str]:
+    """The variant's two topics: the front's IntakeSubmitted, and the MatchProposed."""
+    return f"{TOPIC_PREFIX}{run}.intakes", f"{TOPIC_PREFIX}{run}.proposals"
+
+
+async def create_topics(bootstrap: str, topics: tuple[str, str]) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         response = await admin.create_topics(
-            [NewTopic(t, num_partitions=PARTITIONS, replication_factor=1)
-             for t in (intakes, proposals)])
+            [NewTopic(t, num_partitions=PARTITIONS, replication_factor=1) for t in topics])
         _refused(response.topic_errors, "creating topic")
     finally:
         await admin.close()
-    return intakes, proposals
 
 
 async def drop_topics(bootstrap: str, topics: tuple[str, str]) -> None:
+    """Deletes the topics; one that was never made (its creation failed) is no error."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         response = await admin.delete_topics(list(topics))
-        _refused(response.topic_error_codes, "deleting topic")
+        _refused([e for e in response.topic_error_codes if e[1] != UNKNOWN_TOPIC],
+                 "deleting topic")
     finally:
         await admin.close()
+
+
+async def _tried(say: Callable[[str], None], what: str,
+                 remove: Callable[..., Awaitable[Any]], *args: Any) -> None:
+    """A removal that fails is said, not raised: it must not hide the burst's own error or
+    throw its figures away, and the removals after it must still run."""
+    try:
+        await remove(*args)
+    except Exception as error:
+        say(f"  could not remove {what}: {type(error).__name__}: {str(error)[:200]}")
 
 
 def checked(figures: dict[str, Any], stand_ins: list[StandIn]) -> dict[str, Any]:
@@ -348,7 +365,7 @@ async def floor(bootstrap: str, database_url: str, burst: Burst, *, log_dir: Pat
             continue
         try:
             figures = found[name] = await one_floor(
-                bootstrap, database_url if stores else "", hops, burst, log_dir)
+                bootstrap, database_url if stores else "", hops, burst, log_dir, say)
         except Exception as error:  # this floor is missing; the others still count
             found[name] = {"error": f"{type(error).__name__}: {str(error)[:300]}"}
             say(f"  {name} failed: {found[name]['error']}")
@@ -360,23 +377,27 @@ async def floor(bootstrap: str, database_url: str, burst: Burst, *, log_dir: Pat
 
 
 async def one_floor(bootstrap: str, database_url: str, hops: int, burst: Burst,
-                    log_dir: Path) -> dict[str, Any]:
-    """One variant: its topics, its table when `database_url` is given, its stand-ins; each
-    removed afterwards whatever happened — every removal is tried even when one fails."""
+                    log_dir: Path, say: Callable[[str], None]) -> dict[str, Any]:
+    """One variant: its topics, its table when `database_url` is given, its stand-ins. Each
+    removal is registered before the thing is made, and runs whatever happened (`_tried`)."""
     run = uuid.uuid4().hex[:8]
     async with contextlib.AsyncExitStack() as undo:
-        topics = await floor_topics(bootstrap, run)
-        undo.push_async_callback(drop_topics, bootstrap, topics)
+        topics = floor_topics(run)
+        undo.push_async_callback(_tried, say, f"topics {', '.join(topics)}", drop_topics,
+                                 bootstrap, topics)
+        await create_topics(bootstrap, topics)
         schema = f"bench_floor_{run}" if database_url else ""
         if database_url:
-            undo.push_async_callback(drop_store, database_url, schema)
+            undo.push_async_callback(_tried, say, f"schema {schema}", drop_store,
+                                     database_url, schema)
             await create_store(database_url, schema)
         settings = FloorSettings(bootstrap, hops, *topics, database_url=database_url,
                                  schema=schema)
         stand_ins = []
         for role in ("front", "relay") if hops == 2 else ("front",):
             stand_in = start_stand_in(role, settings, log_dir)
-            undo.push_async_callback(asyncio.to_thread, stand_in.stop)
+            undo.push_async_callback(_tried, say, f"the {role}", asyncio.to_thread,
+                                     stand_in.stop)
             stand_ins.append(stand_in)
         for stand_in in stand_ins:
             await wait_ready(stand_in)

@@ -4,8 +4,9 @@ every process counted — the broker, PostgreSQL, the services, the stand-ins an
 A burst's rate is taken over the middle of its arrivals (`transferpunt.bench.sustained_rate`:
 the 10th to the 90th percentile), known only once it is over. So `CpuSampler` reads the
 counters every few milliseconds while the burst runs, and `between` gives the CPU of that same
-window afterwards: rate × CPU per intake is then exactly the busy share × the cores, and a
-busy share under 100 % means the burst waited for something other than the cores.
+window afterwards: rate × CPU per intake is then the busy share × the cores (to within one
+sampling interval, and less any time the hypervisor stole, which neither counts), and a busy
+share under 100 % means the burst waited for something other than the cores.
 """
 
 from __future__ import annotations
@@ -73,12 +74,14 @@ class CpuSampler:
             self.sample()
 
     def between(self, start: float, end: float) -> Used:
-        """From the last sample at or before `start` to the first at or after `end` (so the
-        window is at most a sampling interval wider on each side, never narrower)."""
-        if not self.samples:
-            raise ValueError("no samples: use the sampler around the burst")
-        before = [s for s in self.samples if s[0] <= start] or self.samples[:1]
-        after = [s for s in self.samples if s[0] >= end] or self.samples[-1:]
+        """From the last sample at or before `start` to the first at or after `end`: the
+        window is at most a sampling interval wider on each side, never narrower — a window
+        the samples do not cover is a ValueError, not a narrower answer."""
+        before = [s for s in self.samples if s[0] <= start]
+        after = [s for s in self.samples if s[0] >= end]
+        if not before or not after:
+            raise ValueError("the samples do not cover the window: take the arrivals inside "
+                             "`async with CpuSampler()`")
         (t0, idle0, total0), (t1, idle1, total1) = before[-1], after[0]
         spent, idled = total1 - total0, idle1 - idle0
         share = 0.0 if spent <= 0 else 1 - idled / spent

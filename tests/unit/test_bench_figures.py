@@ -1,10 +1,11 @@
-"""The benchmark's own arithmetic: the sustained rate of a burst, the floor's rows, and the
-refusal to report a floor measured on refusals or lost messages (transferpunt.bench,
-transferpunt.bench_floor). The measuring itself runs on real Kafka in
-tests/integration/test_bench_floor.py."""
+"""The benchmark's own arithmetic: the sustained rate of a burst, the machine's CPU over the
+same window, the floor's rows, and the refusal to report a floor measured on refusals or lost
+messages (transferpunt.bench, transferpunt.bench_floor, transferpunt.machine_cpu). The
+measuring itself runs on real Kafka in tests/integration/test_bench_floor.py."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from datetime import date
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 from transferpunt.bench import FLOOR_NAMES, Pairing, _burst_figures, floor_rows, sustained_rate
-from transferpunt.bench_floor import FloorError, FloorSettings, StandIn, checked
+from transferpunt.bench_floor import FloorError, FloorSettings, StandIn, _tried, checked
 from transferpunt.machine_cpu import CpuSampler, Used, machine_times, stat_times
 
 
@@ -104,7 +105,10 @@ def test_the_window_runs_from_the_last_sample_before_to_the_first_after() -> Non
     used = cpu.between(1.2, 1.9)  # samples 1.0 and 2.0: 200 ticks, 50 idle
     assert used == Used(0.75, 150 / tick, 1.0)
     assert cpu.between(0.5, 3.0) == Used(1 - 300 / 600, 300 / tick, 3.0)
-    with pytest.raises(ValueError, match="no samples"):
+    for start, end in ((0.5, 3.5), (-1.0, 2.0)):  # a window the samples do not cover
+        with pytest.raises(ValueError, match="do not cover the window"):
+            cpu.between(start, end)
+    with pytest.raises(ValueError, match="do not cover the window"):
         CpuSampler().between(0.0, 1.0)
 
 
@@ -123,6 +127,17 @@ def test_a_burst_reports_its_cpu_over_the_window_of_its_rate() -> None:
     assert figures["cpu_ms_per_intake"] == pytest.approx(20.0)
 
 
+def test_the_cpu_per_intake_counts_the_intakes_of_the_sampled_window() -> None:
+    tick = os.sysconf("SC_CLK_TCK")
+    # The middle runs 1.1 s to 1.9 s at 100 a second; the samples around it are 1.0 s and
+    # 2.0 s apart (1 s, 2 CPU seconds): 100 intakes' worth of time, so 20 ms an intake.
+    arrivals = [1.0 + i / 100 for i in range(100)]
+    cpu = _sampler((0.0, 0, 0), (1.0, 0, 0), (2.0, 0, 2 * tick), (3.0, 0, 4 * tick))
+    figures = _burst_figures(100, 32, 100, arrivals, _pairing(), 1.0, cpu)
+    assert figures["machine_busy"] == 1.0
+    assert figures["cpu_ms_per_intake"] == pytest.approx(20.0)  # not 2 s / 80 = 25 ms
+
+
 def test_a_burst_too_short_for_a_middle_reports_no_cpu() -> None:
     figures = _burst_figures(5, 32, 5, [1.0, 1.1, 1.2], _pairing(), 1.0, _sampler((0.0, 0, 0)))
     assert figures["sustained_per_s"] is None
@@ -136,3 +151,20 @@ def _pairing() -> Pairing:
 def test_the_stand_ins_settings_travel_through_the_environment() -> None:
     settings = FloorSettings("127.0.0.1:9092", 2, "a.intakes", "a.proposals")
     assert FloorSettings(**json.loads(settings.to_env())) == settings
+
+
+async def test_a_removal_that_fails_is_said_and_the_next_one_still_runs() -> None:
+    said: list[str] = []
+    removed: list[str] = []
+
+    async def broken(what: str) -> None:
+        raise RuntimeError(f"{what} is stuck")
+
+    async def fine(what: str) -> None:
+        removed.append(what)
+
+    async with contextlib.AsyncExitStack() as undo:
+        undo.push_async_callback(_tried, said.append, "topic a", fine, "a")
+        undo.push_async_callback(_tried, said.append, "the front", broken, "front")
+    assert said == ["  could not remove the front: RuntimeError: front is stuck"]
+    assert removed == ["a"]  # run after the failed one (an exit stack unwinds in reverse)
