@@ -412,13 +412,20 @@ async def waiting_rows_within(session: AsyncSession, limits: HardLimits,
         "latest_ready_from": limits.latest_ready_from, "year": year})).all())
 
 
-_WAITING_WITHIN = sa.select(candidates).where(
-    candidates.c.status == "waiting",
-    _bedrooms_needed <= sa.bindparam("bedrooms", type_=sa.Integer),
-    _max_rent >= sa.bindparam("rent", type_=sa.Numeric),
-    _ready_from <= sa.bindparam("latest_ready_from", type_=sa.Date),
-    _takes_part(candidates.c.member_id, sa.bindparam("year", type_=sa.Integer)),
-).order_by(candidates.c.member_id)
+def _waiting_within(bedrooms: Any, rent: Any, latest_ready_from: Any,
+                    year: Any) -> list[sa.ColumnElement[bool]]:
+    """Waiting candidates inside a home's hard limits (`eligibility.hard_limits`), of the
+    members of its contingent year: given as parameters (`_WAITING_WITHIN`) or as the
+    columns of a home found in the same statement (`_pool_of_found`)."""
+    return [candidates.c.status == "waiting", _bedrooms_needed <= bedrooms,
+            _max_rent >= rent, _ready_from <= latest_ready_from,
+            _takes_part(candidates.c.member_id, year)]
+
+
+_WAITING_WITHIN = sa.select(candidates).where(*_waiting_within(
+    sa.bindparam("bedrooms", type_=sa.Integer), sa.bindparam("rent", type_=sa.Numeric),
+    sa.bindparam("latest_ready_from", type_=sa.Date), sa.bindparam("year", type_=sa.Integer),
+)).order_by(candidates.c.member_id)
 
 
 async def add_year_members(session: AsyncSession, year: int, members: Iterable[str], *,
@@ -534,8 +541,8 @@ _admitting_homes = (_WAITING_HOMES_ADMITTING.add_columns(_excluded)
                     .where(homes.c.home_id != sa.all_(sa.bindparam(
                         "asked", type_=ARRAY(homes.c.home_id.type))))
                     .with_for_update(of=homes, skip_locked=True).lateral("found"))
-# and each found home's waiting pool: `_WAITING_WITHIN` on the found home's own figures
-# (`eligibility.hard_limits`), the rows as JSON, one list per home
+# and each found home's waiting pool: `_waiting_within` the found home's own figures, the
+# rows as JSON, one list per home
 _found_offer = _admitting_homes.c.offer
 _pool_of_found = sa.select(sa.func.coalesce(
     sa.func.jsonb_agg(sa.func.jsonb_build_object(
@@ -543,14 +550,13 @@ _pool_of_found = sa.select(sa.func.coalesce(
         "member_id", candidates.c.member_id, "profile", candidates.c.profile,
         "submitted_at", candidates.c.submitted_at)),
     sa.text("'[]'::jsonb")).label("pool"),
-).where(
-    candidates.c.status == "waiting",
-    _bedrooms_needed <= _found_offer["bedrooms"].astext.cast(sa.Integer),
-    _max_rent >= _found_offer["rent"].astext.cast(sa.Numeric),
-    _ready_from <= _found_offer["available_from"].astext.cast(sa.Date)
+).where(*_waiting_within(
+    _found_offer["bedrooms"].astext.cast(sa.Integer),
+    _found_offer["rent"].astext.cast(sa.Numeric),
+    _found_offer["available_from"].astext.cast(sa.Date)
     + sa.bindparam("grace_days", type_=sa.Integer),
-    _takes_part(candidates.c.member_id, _admitting_homes.c.contingent_year),
-).lateral("pool")
+    _admitting_homes.c.contingent_year,
+)).lateral("pool")
 _ADD_CANDIDATE = (
     sa.select(_added_count.c.added, *_admitting_homes.c, _pool_of_found.c.pool)
     .select_from(_added_count.outerjoin(_admitting_homes, _added_count.c.added > 0)
