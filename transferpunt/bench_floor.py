@@ -270,25 +270,26 @@ async def wait_ready(stand_in: StandIn, within: float = 60.0) -> None:
                      f"see {stand_in.log}")
 
 
-async def create_store(database_url: str, schema: str) -> None:
+async def _in_one_transaction(database_url: str, *statements: sa.Executable) -> None:
     engine = make_engine(ServiceSettings(database_url=database_url), pool_size=1)
     try:
         async with engine.begin() as conn:
-            await conn.execute(sa.schema.CreateSchema(schema))
-            await conn.run_sync(intakes_table(schema).metadata.create_all)
+            for statement in statements:
+                await conn.execute(statement)
     finally:
         await engine.dispose()
+
+
+async def create_store(database_url: str, schema: str) -> None:
+    await _in_one_transaction(database_url, sa.schema.CreateSchema(schema),
+                              sa.schema.CreateTable(intakes_table(schema)))
 
 
 async def drop_store(database_url: str, schema: str) -> None:
     """Drops the stored floor's schema, the generated clients' data with it (also after a
     half-made `create_store`)."""
-    engine = make_engine(ServiceSettings(database_url=database_url), pool_size=1)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
-    finally:
-        await engine.dispose()
+    await _in_one_transaction(database_url,
+                              sa.schema.DropSchema(schema, cascade=True, if_exists=True))
 
 
 def _refused(entries: Any, what: str) -> None:
