@@ -61,11 +61,11 @@ class OneStatement:
     transaction around it): a second write would be committed apart from the first."""
 
     def __init__(self, on: bool) -> None:
-        self._on = on
+        self.on = on
         self._wrote = False
 
     def write(self, what: str) -> None:
-        if self._on and self._wrote:
+        if self.on and self._wrote:
             raise AssertionError(f"{what}: a second write in a unit of work of one statement")
         self._wrote = True
 
@@ -137,10 +137,9 @@ class FakeUnitOfWork:
         self.intakes = FakeIntakes(store, self._writes)
         self.access_log = FakeAccessLog(store, self._writes)
         self._store = store
-        self._one_statement = one_statement
 
     async def publish(self, event: Event, *, case_id: str, occurred_at: datetime) -> None:
-        if self._one_statement:  # as shared.db refuses a write left for the commit
+        if self._writes.on:  # as shared.db refuses a write left for the commit
             raise AssertionError("publish in a unit of work of one statement")
         self._store.published.append(Published(event, case_id, occurred_at))
 
