@@ -42,7 +42,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -240,15 +239,14 @@ class StandIn:
 
 def start_stand_in(name: str, settings: FloorSettings, log_dir: Path) -> StandIn:
     from transferpunt.localstack.procs import free_port
+    from transferpunt.supervisor import uvicorn_command
 
     port = free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"bench-floor-{name}.log"
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"transferpunt.bench_floor:create_{name}",
-             "--factory", "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-             "--timeout-graceful-shutdown", "5"],  # as the services (supervisor.py)
+            uvicorn_command(f"transferpunt.bench_floor:create_{name}", "127.0.0.1", port),
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env={**os.environ, ENV: settings.to_env()}, start_new_session=True)
     return StandIn(name, f"http://127.0.0.1:{port}", proc, log)

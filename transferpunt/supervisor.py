@@ -26,6 +26,13 @@ from transferpunt.localstack.procs import port_is_free
 Progress = Callable[[str], None]
 
 
+def uvicorn_command(factory: str, host: str, port: int) -> list[str]:
+    """How a service's app is served (and the benchmark's stand-ins, transferpunt.bench_floor):
+    one uvicorn process, the app made by `factory`, no access log (a line per request)."""
+    return [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", host,
+            "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "5"]
+
+
 @dataclass
 class ServiceProcess:
     name: str
@@ -60,11 +67,7 @@ class ServiceProcess:
             return
         self.pid_path.parent.mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [
-            sys.executable, "-m", "uvicorn", f"services.{self.name}.main:create_app",
-            "--factory", "--host", self.host, "--port", str(self.port),
-            "--no-access-log", "--timeout-graceful-shutdown", "5",
-        ]
+        cmd = uvicorn_command(f"services.{self.name}.main:create_app", self.host, self.port)
         with self.log_path.open("ab") as log:
             proc = subprocess.Popen(
                 cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
